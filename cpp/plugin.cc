@@ -1,0 +1,268 @@
+// plugin.cc: registers builtins.jen and runs each builtin call through the
+// Rust core. One generic primop implementation serves every builtin in the
+// core's table (src/builtins.rs): force and convert the arguments to JSON,
+// call Rust, parse the JSON answer, or raise the error at the call position.
+#include "host.hh"
+#include "jen-builtins/src/bridge.rs.h"
+
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+using namespace nix;
+
+namespace jen {
+
+namespace {
+
+std::string plainMessage(const nix::BaseError & e)
+{
+    return filterANSIEscapes(e.info().msg.str(), true);
+}
+
+/// Raise `text` at `pos` as the Nix error of `kind`: invalid input is a
+/// `throw` (tryEval catches it), misuse a type error, the rest an
+/// evaluation error.
+[[noreturn]] void raise(EvalState & state, PosIdx pos, Kind kind, const std::string & text)
+{
+    switch (kind) {
+    case Kind::Invalid:
+        state.error<ThrownError>(text).atPos(pos).debugThrow();
+    case Kind::Misuse:
+        state.error<TypeError>(text).atPos(pos).debugThrow();
+    default:
+        state.error<EvalError>(text).atPos(pos).debugThrow();
+    }
+}
+
+SourcePath resolve(EvalState & state, rust::Str path)
+{
+    std::string p(path);
+    if (p.empty() || p[0] != '/')
+        throw std::runtime_error("'" + p + "' is not an absolute path");
+    return state.rootPath(CanonPath(p));
+}
+
+uint8_t typeCode(SourceAccessor::Type t)
+{
+    switch (t) {
+    case SourceAccessor::tRegular:
+        return 1;
+    case SourceAccessor::tDirectory:
+        return 2;
+    case SourceAccessor::tSymlink:
+        return 3;
+    default:
+        return 4;
+    }
+}
+
+/// How one argument of one builtin is converted.
+struct ArgPlan
+{
+    std::string name;
+    bool isFile = false;                // the argument itself is a file argument
+    std::set<std::string> fileAttrs;    // attributes of a set argument that are
+};
+
+struct Builtin
+{
+    size_t index;
+    std::string name;
+    std::string doc;
+    std::vector<ArgPlan> args;
+    bool toStore;
+};
+
+std::vector<Builtin> & table()
+{
+    static std::vector<Builtin> t;
+    return t;
+}
+
+/// A file argument: a path becomes {"$path": abs}, a list is converted
+/// element by element, anything else as builtins.toJSON would.
+nlohmann::json fileJson(EvalState & state, PosIdx pos, Value & v, bool toStore)
+{
+    state.forceValue(v, pos);
+    if (v.type() == nPath)
+        return nlohmann::json{{"$path", compat::pathString(v)}};
+    if (v.type() == nList) {
+        auto out = nlohmann::json::array();
+        compat::forEachListItem(v, [&](Value & e) { out.push_back(fileJson(state, pos, e, toStore)); });
+        return out;
+    }
+    NixStringContext context;
+    return printValueAsJSON(state, true, v, pos, context, toStore);
+}
+
+nlohmann::json argJson(EvalState & state, PosIdx pos, Value & v, const ArgPlan & plan, bool toStore)
+{
+    state.forceValue(v, pos);
+    if (plan.isFile)
+        return fileJson(state, pos, v, toStore);
+    if (!plan.fileAttrs.empty() && v.type() == nAttrs) {
+        auto out = nlohmann::json::object();
+        for (auto & a : *v.attrs()) {
+            std::string name(state.symbols[a.name]);
+            try {
+                if (plan.fileAttrs.count(name))
+                    out[name] = fileJson(state, a.pos, *a.value, toStore);
+                else {
+                    NixStringContext context;
+                    out[name] = printValueAsJSON(state, true, *a.value, a.pos, context, toStore);
+                }
+            } catch (Error & e) {
+                e.addTrace(state.positions[a.pos], HintFmt("while evaluating attribute '%1%'", name));
+                throw;
+            }
+        }
+        return out;
+    }
+    NixStringContext context;
+    return printValueAsJSON(state, true, v, pos, context, toStore);
+}
+
+void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args, Value & v)
+{
+    auto argv = nlohmann::json::array();
+    for (size_t i = 0; i < b.args.size(); ++i) {
+        try {
+            argv.push_back(argJson(state, pos, *args[i], b.args[i], b.toStore));
+        } catch (Error & e) {
+            e.addTrace(
+                state.positions[pos],
+                HintFmt("while converting the argument '%1%' of builtins.jen.%2% to JSON", b.args[i].name, b.name));
+            throw;
+        }
+    }
+
+    std::string text;
+    try {
+        text = argv.dump();
+    } catch (nlohmann::json::exception & e) {
+        raise(state, pos, Kind::Misuse,
+              "jen: " + b.name + ": an argument contains a string that is not valid UTF-8 (" + e.what() + ")");
+    }
+
+    Host host(state, pos);
+    Outcome out = call(b.index, text, host);
+    if (out.kind != Kind::Ok)
+        raise(state, pos, out.kind, std::string(out.text));
+
+    try {
+        parseJSON(state, std::string_view(out.text.data(), out.text.size()), v);
+    } catch (Error & e) {
+        raise(state, pos, Kind::Internal,
+              "jen: " + b.name + ": internal error: the result cannot be read back: " + plainMessage(e));
+    }
+}
+
+/// The value of builtins.jen: a set of one primop per core builtin, plus
+/// `version`.
+void makeJenSet(EvalState & state, Value & v)
+{
+    auto & t = table();
+    auto attrs = state.buildBindings(t.size() + 1);
+    attrs.alloc("version").mkString(std::string(version()));
+    for (auto & b : t) {
+        PrimOp op;
+        op.name = "jen." + b.name;
+        for (auto & a : b.args)
+            op.args.push_back(a.name);
+        op.arity = b.args.size();
+        op.doc = b.doc.c_str();
+        const Builtin * bp = &b;
+        compat::setImpl(op, [bp](EvalState & state, PosIdx pos, Value ** args, Value & v) {
+            callBuiltin(*bp, state, pos, args, v);
+        });
+        attrs.alloc(b.name).mkPrimOp(new PrimOp(std::move(op)));
+    }
+    v.mkAttrs(attrs);
+}
+
+} // namespace
+
+rust::String Host::read_file(rust::Str path) const
+{
+    std::string content;
+    try {
+        content = resolve(state, path).resolveSymlinks().readFile();
+    } catch (nix::BaseError & e) {
+        throw std::runtime_error(plainMessage(e));
+    }
+    try {
+        return rust::String(content);
+    } catch (std::invalid_argument &) {
+        throw std::runtime_error("'" + std::string(path) + "' is not UTF-8 text");
+    }
+}
+
+rust::Vec<DirEntry> Host::read_dir(rust::Str path) const
+{
+    rust::Vec<DirEntry> out;
+    try {
+        for (auto & [name, type] : resolve(state, path).resolveSymlinks().readDirectory())
+            out.push_back(DirEntry{rust::String::lossy(name), type ? typeCode(*type) : uint8_t(4)});
+    } catch (nix::BaseError & e) {
+        throw std::runtime_error(plainMessage(e));
+    }
+    return out;
+}
+
+uint8_t Host::file_type(rust::Str path) const
+{
+    try {
+        auto st = resolve(state, path).maybeLstat();
+        return st ? typeCode(st->type) : 0;
+    } catch (nix::BaseError & e) {
+        throw std::runtime_error(plainMessage(e));
+    }
+}
+
+bool Host::is_pure() const
+{
+    return compat::isPure(state);
+}
+
+rust::String Host::store_dir() const
+{
+    return rust::String(state.store->storeDir);
+}
+
+void register_builtins()
+{
+    auto & t = table();
+    auto specs_ = specs();
+    for (size_t i = 0; i < specs_.size(); ++i) {
+        auto & s = specs_[i];
+        Builtin b{.index = i, .name = std::string(s.name), .doc = std::string(s.doc), .args = {}, .toStore = s.paths_to_store};
+        for (auto & a : s.args) {
+            ArgPlan plan{.name = std::string(a)};
+            for (auto & f : s.files) {
+                std::string fs(f);
+                if (fs == plan.name)
+                    plan.isFile = true;
+                else if (fs.rfind(plan.name + ".", 0) == 0)
+                    plan.fileAttrs.insert(fs.substr(plan.name.size() + 1));
+            }
+            b.args.push_back(std::move(plan));
+        }
+        t.push_back(std::move(b));
+    }
+
+    PrimOp jen;
+    jen.name = "__jen";
+    jen.arity = 0;
+    jen.doc = R"(
+      The functions of the jen-builtins plugin: data-model validation, SSH
+      target discovery and state-path checks for jen networks. See
+      `:doc builtins.jen.<name>` for each, and `builtins.jen.version`.
+    )";
+    compat::setImpl(jen, [](EvalState & state, PosIdx, Value **, Value & v) { makeJenSet(state, v); });
+    // Leaked on purpose: Nix reads the registry for the life of the process.
+    new RegisterPrimOp(std::move(jen));
+}
+
+} // namespace jen

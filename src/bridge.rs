@@ -1,0 +1,239 @@
+//! The cxx bridge between the C++ shim (`cpp/plugin.cc`) and the core.
+//!
+//! The shim asks for the table of builtins ([`specs`]), converts each call's
+//! arguments to JSON and hands them to [`call`], which never unwinds: a
+//! panic in the core is caught here and comes back as an internal error.
+//! The core reaches files through the shim's `Host`, so Nix's own access
+//! rules (pure evaluation, `restrict-eval`, allowed paths) apply.
+
+use crate::builtins::{self, PathMode};
+use crate::error::{Error, ErrorKind, Result};
+use crate::host::FileType;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::OnceLock;
+
+#[cxx::bridge(namespace = "jen")]
+mod ffi {
+    /// How a call ended; `Ok` carries JSON, the others a message.
+    enum Kind {
+        Ok,
+        Invalid,
+        Misuse,
+        Internal,
+    }
+
+    struct Outcome {
+        kind: Kind,
+        text: String,
+    }
+
+    /// One builtin as the shim registers it.
+    struct Spec {
+        name: String,
+        args: Vec<String>,
+        doc: String,
+        files: Vec<String>,
+        paths_to_store: bool,
+    }
+
+    struct DirEntry {
+        name: String,
+        /// 1 regular, 2 directory, 3 symlink, 4 other.
+        kind: u8,
+    }
+
+    extern "Rust" {
+        fn specs() -> Vec<Spec>;
+        fn version() -> &'static str;
+        fn call(index: usize, args_json: &str, host: &Host) -> Outcome;
+    }
+
+    unsafe extern "C++" {
+        include!("jen-builtins/cpp/host.hh");
+
+        /// The evaluation a builtin runs in (an `EvalState` and the call
+        /// position).
+        type Host;
+        fn read_file(self: &Host, path: &str) -> Result<String>;
+        fn read_dir(self: &Host, path: &str) -> Result<Vec<DirEntry>>;
+        /// 0 when nothing is there, else as `DirEntry::kind`.
+        fn file_type(self: &Host, path: &str) -> Result<u8>;
+        fn is_pure(self: &Host) -> bool;
+        fn store_dir(self: &Host) -> String;
+
+        /// Register `builtins.jen` with Nix (before any evaluator exists).
+        fn register_builtins();
+    }
+}
+
+/// Called by Nix right after it loads the plugin.
+#[no_mangle]
+pub extern "C" fn nix_plugin_entry() {
+    let registered = catch_unwind(|| {
+        init_logging();
+        install_panic_hook();
+        ffi::register_builtins();
+    });
+    if registered.is_err() {
+        eprintln!("jen-builtins: failed to register builtins.jen");
+    }
+}
+
+/// `JEN_LOG` (an `EnvFilter` directive such as `debug` or
+/// `jen_builtins=trace`) turns on logging to stderr; it is off by default.
+fn init_logging() {
+    if let Ok(filter) = std::env::var("JEN_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .try_init();
+    }
+}
+
+thread_local! {
+    static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keep panic messages for the error we raise instead of printing them:
+/// a plugin must not write Rust's panic banner into the user's terminal.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!("panic: {payload}{at}");
+        LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{payload}{at}")));
+    }));
+}
+
+/// The builtin name for which `JEN_BUILTINS_TEST_PANIC` asks a panic, read
+/// once at load: the integration tests' proof that a panic in the core
+/// becomes an evaluation error. Unset, it costs one comparison.
+fn test_panic_target() -> Option<&'static str> {
+    static TARGET: OnceLock<Option<String>> = OnceLock::new();
+    TARGET
+        .get_or_init(|| std::env::var("JEN_BUILTINS_TEST_PANIC").ok())
+        .as_deref()
+}
+
+fn specs() -> Vec<ffi::Spec> {
+    builtins::all()
+        .iter()
+        .map(|b| ffi::Spec {
+            name: b.name.into(),
+            args: b.args.iter().map(|s| s.to_string()).collect(),
+            doc: b.doc.into(),
+            files: b.files.iter().map(|s| s.to_string()).collect(),
+            paths_to_store: b.paths == PathMode::ToStore,
+        })
+        .collect()
+}
+
+fn version() -> &'static str {
+    crate::VERSION
+}
+
+fn call(index: usize, args_json: &str, host: &ffi::Host) -> ffi::Outcome {
+    let outcome = catch_unwind(AssertUnwindSafe(|| call_inner(index, args_json, host)));
+    let result = match outcome {
+        Ok(r) => r,
+        Err(_) => {
+            let what = LAST_PANIC
+                .with(|p| p.borrow_mut().take())
+                .unwrap_or_default();
+            let name = builtins::all().get(index).map_or("?", |b| b.name);
+            Err(Error::internal(format!(
+                "jen: {name}: internal error (a bug in jen-builtins, please report it): panic: {what}"
+            )))
+        }
+    };
+    match result {
+        Ok(v) => ffi::Outcome {
+            kind: ffi::Kind::Ok,
+            text: v.to_string(),
+        },
+        Err(e) => {
+            let kind = match e.kind {
+                ErrorKind::Invalid => ffi::Kind::Invalid,
+                ErrorKind::Misuse => ffi::Kind::Misuse,
+                ErrorKind::Internal => ffi::Kind::Internal,
+            };
+            tracing::debug!("{}: {}", builtins::kind_name(e.kind), e.message);
+            ffi::Outcome {
+                kind,
+                text: e.message,
+            }
+        }
+    }
+}
+
+fn call_inner(index: usize, args_json: &str, host: &ffi::Host) -> Result<serde_json::Value> {
+    let builtin = builtins::all()
+        .get(index)
+        .ok_or_else(|| Error::internal(format!("jen: no builtin number {index}")))?;
+    if test_panic_target() == Some(builtin.name) {
+        panic!(
+            "JEN_BUILTINS_TEST_PANIC asked builtins.jen.{} to panic",
+            builtin.name
+        );
+    }
+    let _span = tracing::debug_span!("builtin", name = builtin.name).entered();
+    let args: Vec<serde_json::Value> = serde_json::from_str(args_json).map_err(|e| {
+        Error::internal(format!(
+            "jen: {}: the shim sent invalid JSON: {e}",
+            builtin.name
+        ))
+    })?;
+    builtins::call(builtin, &NixHost(host), &args)
+}
+
+/// The core's [`crate::host::Host`] over the shim's.
+struct NixHost<'a>(&'a ffi::Host);
+
+fn host_err(e: cxx::Exception) -> Error {
+    Error::invalid(e.what().to_string())
+}
+
+fn file_type_of(code: u8) -> FileType {
+    match code {
+        1 => FileType::Regular,
+        2 => FileType::Directory,
+        3 => FileType::Symlink,
+        _ => FileType::Other,
+    }
+}
+
+impl crate::host::Host for NixHost<'_> {
+    fn read_file(&self, path: &str) -> Result<String> {
+        self.0.read_file(path).map_err(host_err)
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<(String, FileType)>> {
+        let mut v: Vec<_> = self
+            .0
+            .read_dir(path)
+            .map_err(host_err)?
+            .into_iter()
+            .map(|e| (e.name, file_type_of(e.kind)))
+            .collect();
+        v.sort();
+        Ok(v)
+    }
+    fn file_type(&self, path: &str) -> Result<Option<FileType>> {
+        let code = self.0.file_type(path).map_err(host_err)?;
+        Ok((code != 0).then(|| file_type_of(code)))
+    }
+    fn is_pure(&self) -> bool {
+        self.0.is_pure()
+    }
+    fn store_dir(&self) -> String {
+        self.0.store_dir()
+    }
+}

@@ -1,0 +1,98 @@
+//! The table of `builtins.jen.*` functions: one entry per builtin, with the
+//! names of its arguments, its `:doc` text and the core function that does
+//! the work. The plugin registers exactly this table; the CLI dispatches
+//! through it; nothing else decides what a builtin is.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::host::Host;
+use serde_json::Value;
+
+/// How Nix path values that are not file arguments are converted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathMode {
+    /// A path becomes its absolute path as a string (no store copy).
+    AsString,
+    /// A path is copied to the store and becomes the store path, exactly
+    /// as `builtins.toJSON` does.
+    ToStore,
+}
+
+/// One `builtins.jen.<name>` function.
+pub struct Builtin {
+    /// Attribute name under `builtins.jen`.
+    pub name: &'static str,
+    /// Names of the positional arguments (the arity is their number).
+    pub args: &'static [&'static str],
+    /// Markdown shown by `nix repl`'s `:doc`.
+    pub doc: &'static str,
+    /// File arguments: an argument name (`"schema"`) or an attribute of a set
+    /// argument (`"args.config"`). A Nix path there (or in a list there)
+    /// arrives tagged (see [`crate::args::FileArg`]) instead of as a string.
+    pub files: &'static [&'static str],
+    /// How other path values in the arguments are converted.
+    pub paths: PathMode,
+    /// The core function, over the JSON form of the arguments.
+    pub run: fn(&dyn Host, &[Value]) -> Result<Value>,
+}
+
+/// Every builtin, in the order `builtins.jen` lists them.
+pub fn all() -> &'static [Builtin] {
+    BUILTINS
+}
+
+/// The builtin called `name`.
+pub fn find(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name == name)
+}
+
+static BUILTINS: &[Builtin] = &[crate::diag::ECHO, crate::diag::TO_JSON_PRETTY];
+
+/// Call `builtin` and prefix any error message with `jen: <name>: `, so that
+/// every message says which builtin raised it.
+pub fn call(builtin: &Builtin, host: &dyn Host, args: &[Value]) -> Result<Value> {
+    if args.len() != builtin.args.len() {
+        return Err(Error::internal(format!(
+            "jen: {}: expected {} arguments, got {}",
+            builtin.name,
+            builtin.args.len(),
+            args.len()
+        )));
+    }
+    (builtin.run)(host, args).map_err(|e| Error {
+        kind: e.kind,
+        message: format!("jen: {}: {}", builtin.name, e.message),
+    })
+}
+
+/// Human-readable name of an error kind, for logs.
+pub fn kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Invalid => "invalid input",
+        ErrorKind::Misuse => "misuse",
+        ErrorKind::Internal => "internal error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_docs_present() {
+        let mut names: Vec<_> = all().iter().map(|b| b.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all().len());
+        for b in all() {
+            assert!(b.doc.contains("```nix"), "{}: doc has no example", b.name);
+            for f in b.files {
+                let arg = f.split('.').next().unwrap();
+                assert!(
+                    b.args.contains(&arg),
+                    "{}: file argument {f} names no argument",
+                    b.name
+                );
+            }
+        }
+    }
+}

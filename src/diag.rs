@@ -1,0 +1,62 @@
+//! Diagnostic builtins: what the other builtins see of a Nix value.
+
+use crate::builtins::{Builtin, PathMode};
+use crate::error::Result;
+use crate::host::Host;
+use serde_json::Value;
+
+/// `builtins.jen.echo value`: the value after a round trip through Rust.
+pub const ECHO: Builtin = Builtin {
+    name: "echo",
+    args: &["value"],
+    doc: r#"
+    Return *value* after a round trip through jen-builtins: Nix value →
+    JSON → Rust → JSON → Nix value. What comes back is what every other
+    `builtins.jen` function sees of its arguments:
+
+    - integers stay integers, floats stay floats, strings keep their
+      Unicode text (string context is dropped);
+    - a path becomes its absolute path as a string (nothing is copied to
+      the store);
+    - a derivation, or any set with `outPath`, becomes its `outPath`; a set
+      with `__toString` becomes that string;
+    - a function cannot be converted and raises a type error.
+
+    ```nix
+    nix-repl> builtins.jen.echo { a = 1; b = [ 2.5 null "ü" ]; }
+    { a = 1; b = [ 2.5 null "ü" ]; }
+    ```
+    "#,
+    files: &[],
+    paths: PathMode::AsString,
+    run: echo,
+};
+
+fn echo(_: &dyn Host, args: &[Value]) -> Result<Value> {
+    Ok(args[0].clone())
+}
+
+/// `builtins.jen.toJSONPretty value`: indented JSON text.
+pub const TO_JSON_PRETTY: Builtin = Builtin {
+    name: "toJSONPretty",
+    args: &["value"],
+    doc: r#"
+    Return *value* as indented JSON text (two spaces, keys sorted), the
+    conversion of [`builtins.jen.echo`](#builtins-jen-echo) printed by
+    Rust's serde_json. Handy for reading a deployment plan.
+
+    ```nix
+    nix-repl> builtins.jen.toJSONPretty { b = [ 1 2 ]; a = true; }
+    "{\n  \"a\": true,\n  \"b\": [\n    1,\n    2\n  ]\n}"
+    ```
+    "#,
+    files: &[],
+    paths: PathMode::AsString,
+    run: to_json_pretty,
+};
+
+fn to_json_pretty(_: &dyn Host, args: &[Value]) -> Result<Value> {
+    serde_json::to_string_pretty(&args[0])
+        .map(Value::String)
+        .map_err(|e| crate::error::Error::internal(e.to_string()))
+}

@@ -1,0 +1,93 @@
+//! What a builtin may ask of its surroundings: files, and facts about the
+//! evaluation. The plugin answers through Nix (so `pure-eval` and
+//! `restrict-eval` apply exactly as to `builtins.readFile`); the CLI and
+//! unit tests answer from the local file system.
+
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// The type of a directory entry or file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileType {
+    Regular,
+    Directory,
+    Symlink,
+    Other,
+}
+
+/// Access to files and evaluation facts, as the caller allows it.
+pub trait Host {
+    /// The whole content of the file at the absolute path `path`.
+    fn read_file(&self, path: &str) -> Result<String>;
+    /// The entries of the directory at `path`, sorted by name.
+    fn read_dir(&self, path: &str) -> Result<Vec<(String, FileType)>>;
+    /// The type of the file at `path` (not following a final symlink), or
+    /// `None` when nothing is there.
+    fn file_type(&self, path: &str) -> Result<Option<FileType>>;
+    /// True in pure evaluation: no environment, no `~`, no network.
+    fn is_pure(&self) -> bool;
+    /// The Nix store directory, e.g. `/nix/store`.
+    fn store_dir(&self) -> String;
+}
+
+/// The local file system, for the CLI and tests. Never pure.
+#[derive(Debug, Clone)]
+pub struct FsHost {
+    pub store_dir: String,
+}
+
+impl Default for FsHost {
+    fn default() -> Self {
+        FsHost {
+            store_dir: std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".into()),
+        }
+    }
+}
+
+fn io_err(path: &str, e: std::io::Error) -> Error {
+    Error::invalid(format!("cannot read '{path}': {e}"))
+}
+
+fn to_type(ft: std::fs::FileType) -> FileType {
+    if ft.is_symlink() {
+        FileType::Symlink
+    } else if ft.is_dir() {
+        FileType::Directory
+    } else if ft.is_file() {
+        FileType::Regular
+    } else {
+        FileType::Other
+    }
+}
+
+impl Host for FsHost {
+    fn read_file(&self, path: &str) -> Result<String> {
+        std::fs::read_to_string(path).map_err(|e| io_err(path, e))
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<(String, FileType)>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(path).map_err(|e| io_err(path, e))? {
+            let entry = entry.map_err(|e| io_err(path, e))?;
+            let ft = entry.file_type().map_err(|e| io_err(path, e))?;
+            out.push((
+                entry.file_name().to_string_lossy().into_owned(),
+                to_type(ft),
+            ));
+        }
+        out.sort();
+        Ok(out)
+    }
+    fn file_type(&self, path: &str) -> Result<Option<FileType>> {
+        match std::fs::symlink_metadata(Path::new(path)) {
+            Ok(m) => Ok(Some(to_type(m.file_type()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err(path, e)),
+        }
+    }
+    fn is_pure(&self) -> bool {
+        false
+    }
+    fn store_dir(&self) -> String {
+        self.store_dir.clone()
+    }
+}

@@ -1,0 +1,21 @@
+//! # jen-builtins
+//!
+//! The Rust core of `builtins.jen`: pure functions over `serde_json::Value`
+//! that validate a jen network, resolve its SSH targets and check its
+//! state paths. The same functions serve the Nix plugin (through
+//! `bridge`, with the `plugin` feature), the `jen` CLI and the NixOps4
+//! provider. Nothing here but `bridge` knows that Nix exists.
+
+pub mod args;
+pub mod builtins;
+pub mod diag;
+pub mod error;
+pub mod host;
+
+#[cfg(feature = "plugin")]
+mod bridge;
+
+pub use error::{Error, ErrorKind, Result};
+
+/// The crate version, also `builtins.jen.version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
