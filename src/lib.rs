@@ -11,6 +11,7 @@ pub mod builtins;
 pub mod diag;
 pub mod error;
 pub mod host;
+pub mod model;
 
 #[cfg(feature = "plugin")]
 mod bridge;

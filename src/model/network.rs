@@ -1,0 +1,360 @@
+//! The jen network data model (`nix/data-model.json`) and the rules a
+//! schema cannot express, behind `builtins.jen.validateNetwork`.
+//!
+//! Rules, each reported with the attribute path of the offending value:
+//!
+//! - `unique-domain`: a domain, alias or redirect is served by one site of
+//!   the whole network;
+//! - `unique-proxy-port`: a proxy port is used by one backend per machine;
+//! - `machine-reference`: `ssh.via` names another machine of the network,
+//!   and jump chains do not loop;
+//! - `unique-mount-point` / `unique-state-dir`: on a machine, at most one
+//!   site per mount point and per state directory (after defaults).
+//!
+//! Defaults filled in: `ssh.user = "root"`, `ssh.port = 22`,
+//! `ssh.authorizedKeys = [ ]`; per site `aliases`, `redirects`, `dynamic`
+//! `= [ ]`, `backend = { type = "static"; }`, `writable = false`; per
+//! writable site `state = "/var/<domain>"`, `mountPoint = "/www/<domain>"`,
+//! `owner = "root"`.
+
+use super::attr_path::AttrPath;
+use super::schema::{compile, violations, Options};
+use super::violation::{document_order, report, Violation};
+use crate::error::{Error, Result};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// The data model, as shipped in `nix/data-model.json`.
+pub const DATA_MODEL: &str = include_str!("../../nix/data-model.json");
+
+/// The data model as JSON.
+pub fn data_model() -> Value {
+    serde_json::from_str(DATA_MODEL).expect("nix/data-model.json is valid JSON (checked by a test)")
+}
+
+fn machines(network: &Value) -> impl Iterator<Item = (&String, &Map<String, Value>)> {
+    network
+        .get("machines")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| v.as_object().map(|m| (k, m)))
+}
+
+fn sites(machine: &Map<String, Value>) -> impl Iterator<Item = (&String, &Map<String, Value>)> {
+    machine
+        .get("sites")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| v.as_object().map(|s| (k, s)))
+}
+
+fn strings(v: Option<&Value>) -> impl Iterator<Item = (usize, &str)> {
+    v.and_then(Value::as_array).into_iter().flatten().enumerate().filter_map(|(i, s)| s.as_str().map(|s| (i, s)))
+}
+
+fn is_writable(site: &Map<String, Value>) -> bool {
+    site.get("writable").and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// The effective state directory and mount point of a writable site.
+fn mount_paths(domain: &str, site: &Map<String, Value>) -> (String, String) {
+    let state = site.get("state").and_then(Value::as_str).map_or_else(|| format!("/var/{domain}"), str::to_string);
+    let point = site.get("mountPoint").and_then(Value::as_str).map_or_else(|| format!("/www/{domain}"), str::to_string);
+    (state, point)
+}
+
+/// Violations of the cross-reference rules (the schema's are separate).
+pub fn rule_violations(network: &Value) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let root = AttrPath::root().join("machines");
+
+    // unique-domain, across the whole network.
+    let mut names: HashMap<String, AttrPath> = HashMap::new();
+    for (m, machine) in machines(network) {
+        for (d, site) in sites(machine) {
+            let site_path = root.join(m.as_str()).join("sites").join(d.as_str());
+            let mut claim = |name: &str, at: AttrPath| {
+                let key = name.to_ascii_lowercase();
+                match names.get(&key) {
+                    Some(first) => out.push(Violation::rule(
+                        at,
+                        "unique-domain",
+                        format!("the name \"{name}\" is already served by {first}"),
+                    )),
+                    None => {
+                        names.insert(key, at);
+                    }
+                }
+            };
+            claim(d, site_path.clone());
+            for field in ["aliases", "redirects"] {
+                for (i, a) in strings(site.get(field)) {
+                    claim(a, site_path.join(field).join(i));
+                }
+            }
+        }
+    }
+
+    for (m, machine) in machines(network) {
+        let mpath = root.join(m.as_str());
+
+        // unique-proxy-port, per machine.
+        let mut ports: BTreeMap<i64, AttrPath> = BTreeMap::new();
+        for (d, site) in sites(machine) {
+            let backend = site.get("backend");
+            if backend.and_then(|b| b.get("type")).and_then(Value::as_str) != Some("proxy") {
+                continue;
+            }
+            if let Some(port) = backend.and_then(|b| b.get("port")).and_then(Value::as_i64) {
+                let at = mpath.join("sites").join(d.as_str()).join("backend").join("port");
+                if let Some(first) = ports.get(&port) {
+                    out.push(Violation::rule(
+                        at,
+                        "unique-proxy-port",
+                        format!("port {port} is already the backend of {first}"),
+                    ));
+                } else {
+                    ports.insert(port, at);
+                }
+            }
+        }
+
+        // unique-mount-point and unique-state-dir, per machine.
+        let mut points: HashMap<String, AttrPath> = HashMap::new();
+        let mut states: HashMap<String, AttrPath> = HashMap::new();
+        for (d, site) in sites(machine).filter(|(_, s)| is_writable(s)) {
+            let (state, point) = mount_paths(d, site);
+            let spath = mpath.join("sites").join(d.as_str());
+            for (value, field, seen, rule) in
+                [(point, "mountPoint", &mut points, "unique-mount-point"), (state, "state", &mut states, "unique-state-dir")]
+            {
+                let at = spath.join(field);
+                match seen.get(&value) {
+                    Some(first) => out.push(Violation::rule(
+                        at,
+                        rule,
+                        format!("\"{value}\" is already the {field} of {first}"),
+                    )),
+                    None => {
+                        seen.insert(value, at);
+                    }
+                }
+            }
+        }
+
+        // machine-reference: ssh.via.
+        if let Some(via) = machine.get("ssh").and_then(|s| s.get("via")).and_then(Value::as_str) {
+            let at = mpath.join("ssh").join("via");
+            if via == m {
+                out.push(Violation::rule(at, "machine-reference", format!("machine \"{m}\" cannot jump through itself")));
+            } else if network.get("machines").and_then(|ms| ms.get(via)).is_none() {
+                out.push(Violation::rule(at, "machine-reference", format!("there is no machine \"{via}\" in the network")));
+            } else if let Some(cycle) = via_cycle(network, m) {
+                out.push(Violation::rule(
+                    at,
+                    "machine-reference",
+                    format!("the jump hosts loop: {}", cycle.join(" → ")),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The loop of `ssh.via` hops starting at `start`, if it comes back to it.
+fn via_cycle(network: &Value, start: &str) -> Option<Vec<String>> {
+    let via = |m: &str| -> Option<String> {
+        network.get("machines")?.get(m)?.get("ssh")?.get("via")?.as_str().map(str::to_string)
+    };
+    let mut chain = vec![start.to_string()];
+    let mut cur = start.to_string();
+    while let Some(next) = via(&cur) {
+        chain.push(next.clone());
+        if next == start {
+            return Some(chain);
+        }
+        if chain[..chain.len() - 1].contains(&next) {
+            return None; // a loop elsewhere, reported at its own machines
+        }
+        cur = next;
+    }
+    None
+}
+
+/// Every violation of `network`: the data model's and the rules'.
+pub fn network_violations(network: &Value) -> Result<Vec<Violation>> {
+    let validator = compile(&data_model(), &Options::default())?;
+    let mut found = violations(&validator, network);
+    found.extend(rule_violations(network));
+    Ok(document_order(found))
+}
+
+fn set_default(o: &mut Map<String, Value>, key: &str, v: Value) {
+    o.entry(key.to_string()).or_insert(v);
+}
+
+/// `network` with every default filled in (see the module doc).
+pub fn with_defaults(network: &Value) -> Value {
+    let mut n = network.clone();
+    if let Some(ms) = n.get_mut("machines").and_then(Value::as_object_mut) {
+        for machine in ms.values_mut().filter_map(Value::as_object_mut) {
+            let ssh = machine.entry("ssh").or_insert_with(|| json!({}));
+            if let Some(ssh) = ssh.as_object_mut() {
+                set_default(ssh, "user", json!("root"));
+                set_default(ssh, "port", json!(22));
+                set_default(ssh, "authorizedKeys", json!([]));
+            }
+            set_default(machine, "sites", json!({}));
+            if let Some(sites) = machine.get_mut("sites").and_then(Value::as_object_mut) {
+                for (domain, site) in sites.iter_mut() {
+                    let Some(site) = site.as_object_mut() else { continue };
+                    set_default(site, "aliases", json!([]));
+                    set_default(site, "redirects", json!([]));
+                    set_default(site, "dynamic", json!([]));
+                    set_default(site, "backend", json!({"type": "static"}));
+                    set_default(site, "writable", json!(false));
+                    if is_writable(site) {
+                        let (state, point) = mount_paths(domain, site);
+                        set_default(site, "state", json!(state));
+                        set_default(site, "mountPoint", json!(point));
+                        set_default(site, "owner", json!("root"));
+                    }
+                }
+            }
+        }
+    }
+    n
+}
+
+/// The network with defaults, or one invalid-input error listing every
+/// violation.
+pub fn validate_network(network: &Value) -> Result<Value> {
+    if !network.is_object() {
+        return Err(crate::args::expected("the network", "a set", network));
+    }
+    let found = network_violations(network)?;
+    if found.is_empty() {
+        Ok(with_defaults(network))
+    } else {
+        Err(Error::invalid(report("the network is not valid", &found)))
+    }
+}
+
+/// `{ valid; errors; network; }`: the check without raising, for the CLI
+/// and `builtins.jen.checkNetwork`.
+pub fn check_network(network: &Value) -> Result<Value> {
+    if !network.is_object() {
+        return Err(crate::args::expected("the network", "a set", network));
+    }
+    let found = network_violations(network)?;
+    Ok(json!({
+        "valid": found.is_empty(),
+        "errors": found.iter().map(Violation::to_json).collect::<Vec<_>>(),
+        "network": if found.is_empty() { with_defaults(network) } else { Value::Null },
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> Value {
+        json!({
+            "name": "jekor",
+            "tld": "lan",
+            "machines": {
+                "www": {
+                    "provider": {"type": "hetzner", "mainIPv4": "46.4.72.243"},
+                    "ssh": {"authorizedKeys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3b deploy"]},
+                    "sites": {
+                        "jekor.com": {"static": "/nix/store/00000000000000000000000000000000-jekor.com", "writable": true,
+                                      "aliases": ["www.jekor.com"], "owner": "fsrest", "dynamic": ["comments/**"]},
+                        "jekos.net": {"static": "/nix/store/00000000000000000000000000000000-jekos.net", "writable": true,
+                                      "backend": {"type": "proxy", "port": 8001}},
+                        "minjs.com": {"static": "/nix/store/00000000000000000000000000000000-minjs.com"},
+                        "vocabulink.com": {"backend": {"type": "proxy", "port": 8002}, "redirects": ["vocabulink.net"]}
+                    }
+                },
+                "bastion": {"provider": {"type": "none", "address": "10.1.2.3"}},
+                "db": {"provider": {"type": "virtualbox"}, "ssh": {"via": "bastion", "port": 2222}}
+            }
+        })
+    }
+
+    #[test]
+    fn a_valid_network_round_trips_with_defaults_only() {
+        let n = valid();
+        let out = validate_network(&n).unwrap();
+        let site = &out["machines"]["www"]["sites"]["jekor.com"];
+        assert_eq!(site["state"], "/var/jekor.com");
+        assert_eq!(site["mountPoint"], "/www/jekor.com");
+        assert_eq!(site["owner"], "fsrest");
+        assert_eq!(out["machines"]["db"]["ssh"], json!({"via": "bastion", "port": 2222, "user": "root", "authorizedKeys": []}));
+        assert_eq!(out["machines"]["www"]["sites"]["minjs.com"]["writable"], json!(false));
+        assert!(out["machines"]["www"]["sites"]["minjs.com"].get("state").is_none());
+        // Removing every default gives the input back.
+        assert_eq!(with_defaults(&out), out);
+        assert_eq!(out["name"], n["name"]);
+        assert_eq!(out["tld"], n["tld"]);
+    }
+
+    #[test]
+    fn every_fault_is_reported_at_once_with_its_path() {
+        let mut n = valid();
+        let www = &mut n["machines"]["www"];
+        www["ssh"]["port"] = json!(70000); // schema: maximum
+        www["sites"]["jekos.net"]["backend"]["port"] = json!(8002); // rule: proxy port (vocabulink.com, later, reuses it)
+        www["sites"]["minjs.com"]["aliases"] = json!(["www.jekor.com"]); // rule: unique domain
+        www["sites"]["jekor.com"]["state"] = json!("var/jekor"); // schema: absolute path
+        www["sites"]["jekos.net"]["mountPoint"] = json!("/www/jekor.com"); // rule: mount point
+        n["machines"]["db"]["ssh"]["via"] = json!("gateway"); // rule: machine reference
+        n["machines"]["bastion"]["provider"] = json!({"type": "hetzner"}); // schema: mainIPv4 required
+        n["machines"]["Bad_Name"] = json!({"provider": {"type": "none"}}); // schema: label
+        let found = network_violations(&n).unwrap();
+        let shown: Vec<String> = found.iter().map(|v| format!("{} [{}]", v.path, v.keyword)).collect();
+        for expected in [
+            "machines.www.ssh.port [maximum]",
+            "machines.www.sites.\"vocabulink.com\".backend.port [unique-proxy-port]",
+            "machines.www.sites.\"minjs.com\".aliases[0] [unique-domain]",
+            "machines.www.sites.\"jekor.com\".state [pattern]",
+            "machines.www.sites.\"jekos.net\".mountPoint [unique-mount-point]",
+            "machines.db.ssh.via [machine-reference]",
+            "machines.bastion.provider [oneOf]",
+        ] {
+            assert!(shown.iter().any(|s| s == expected), "missing {expected} in {shown:#?}");
+        }
+        assert!(shown.iter().any(|s| s.starts_with("machines [") || s.contains("Bad_Name")), "{shown:#?}");
+        let e = validate_network(&n).unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::Invalid);
+        assert!(e.message.starts_with(&format!("the network is not valid ({} violations):", found.len())), "{}", e.message);
+    }
+
+    #[test]
+    fn jump_host_loops_are_found() {
+        let mut n = valid();
+        n["machines"]["bastion"]["ssh"] = json!({"via": "db"});
+        let found = rule_violations(&n);
+        let msgs: Vec<_> = found.iter().map(|v| v.message.clone()).collect();
+        assert!(msgs.iter().any(|m| m == "the jump hosts loop: db → bastion → db"), "{msgs:?}");
+        n["machines"]["db"]["ssh"]["via"] = json!("db");
+        let found = rule_violations(&n);
+        assert!(found.iter().any(|v| v.message.contains("cannot jump through itself")));
+    }
+
+    #[test]
+    fn shared_state_dirs_are_found() {
+        let mut n = valid();
+        n["machines"]["www"]["sites"]["jekos.net"]["state"] = json!("/var/jekor.com");
+        let found = rule_violations(&n);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].keyword, "unique-state-dir");
+        assert_eq!(found[0].path.to_string(), "machines.www.sites.\"jekos.net\".state");
+    }
+
+    #[test]
+    fn not_a_set_is_misuse() {
+        assert_eq!(validate_network(&json!(42)).unwrap_err().kind, crate::ErrorKind::Misuse);
+    }
+}

@@ -1,0 +1,165 @@
+//! Running the project's real Nix with the plugin, in a throwaway state
+//! directory and store, for the integration tests.
+//!
+//! Nix comes from `$JEN_NIX_PREFIX` (default `/opt/jen-nix/2.26.3`, built by
+//! `scripts/install-nix`); the plugin is the `libjen_builtins.so` that cargo
+//! built beside the test binary (`cargo test --features plugin`).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn nix_prefix() -> PathBuf {
+    PathBuf::from(std::env::var("JEN_NIX_PREFIX").unwrap_or_else(|_| "/opt/jen-nix/2.26.3".into()))
+}
+
+/// The plugin cargo built for this test run (target/<profile>/).
+pub fn plugin_path() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let so = profile_dir.join("libjen_builtins.so");
+    assert!(so.exists(), "{} is missing: build with --features plugin", so.display());
+    so
+}
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One throwaway Nix environment: state, store, config and HOME in a temp
+/// dir; no substituters (these machines have no network), no build users.
+pub struct Nix {
+    pub dir: tempfile::TempDir,
+    pub plugin: Option<PathBuf>,
+    pub extra_env: Vec<(String, String)>,
+}
+
+/// What a Nix command did.
+#[derive(Debug)]
+pub struct Run {
+    pub status: Option<i32>,
+    pub signal: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        use std::os::unix::process::ExitStatusExt;
+        Run {
+            status: o.status.code(),
+            signal: o.status.signal(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+    pub fn ok(&self) -> bool {
+        self.status == Some(0)
+    }
+    /// The standard output of a successful run; panics with stderr otherwise.
+    pub fn expect_ok(&self) -> &str {
+        assert!(self.ok(), "nix failed ({:?}, signal {:?}):\n{}", self.status, self.signal, self.stderr);
+        &self.stdout
+    }
+    /// The standard error of a failed run (exit 1, no signal); panics otherwise.
+    pub fn expect_err(&self) -> &str {
+        assert_eq!(self.signal, None, "nix died of a signal:\n{}", self.stderr);
+        assert_eq!(self.status, Some(1), "expected exit 1, got {:?}; stdout:\n{}\nstderr:\n{}", self.status, self.stdout, self.stderr);
+        &self.stderr
+    }
+}
+
+impl Nix {
+    pub fn new() -> Nix {
+        Self::with_plugin(Some(plugin_path()))
+    }
+
+    pub fn with_plugin(plugin: Option<PathBuf>) -> Nix {
+        let dir = tempfile::Builder::new().prefix("jen-nix-test").tempdir().expect("tempdir");
+        for d in ["state", "log", "conf", "home", "cache", "root"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        std::fs::write(
+            dir.path().join("conf/nix.conf"),
+            format!(
+                "experimental-features = nix-command flakes\n\
+                 substituters =\n\
+                 build-users-group =\n\
+                 sandbox = false\n\
+                 store = {}\n",
+                dir.path().join("root").display()
+            ),
+        )
+        .unwrap();
+        Nix { dir, plugin, extra_env: Vec::new() }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// A Command for `bin` (e.g. `nix`, `nix-instantiate`) with the
+    /// throwaway environment and the plugin option.
+    pub fn command(&self, bin: &str) -> Command {
+        let mut c = Command::new(nix_prefix().join("bin").join(bin));
+        c.env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", nix_prefix().join("bin").display()))
+            .env("HOME", self.path("home"))
+            .env("USER", "root")
+            .env("NIX_STATE_DIR", self.path("state"))
+            .env("NIX_LOG_DIR", self.path("log"))
+            .env("NIX_CONF_DIR", self.path("conf"))
+            .env("XDG_CONFIG_HOME", self.path("home/.config"))
+            .env("XDG_CACHE_HOME", self.path("cache"))
+            .env("NIX_PAGER", "cat")
+            .env("TERM", "dumb")
+            .stdin(Stdio::null());
+        for (k, v) in &self.extra_env {
+            c.env(k, v);
+        }
+        if let Some(p) = &self.plugin {
+            c.arg("--option").arg("plugin-files").arg(p);
+        }
+        c
+    }
+
+    pub fn run(&self, mut c: Command) -> Run {
+        Run::from(c.output().expect("run nix"))
+    }
+
+    /// `nix eval --json --expr EXPR` (plus `extra` arguments).
+    pub fn eval_json_args(&self, expr: &str, extra: &[&str]) -> Run {
+        let mut c = self.command("nix");
+        c.args(["eval", "--json"]).args(extra).arg("--expr").arg(expr);
+        self.run(c)
+    }
+
+    pub fn eval_json(&self, expr: &str) -> Run {
+        self.eval_json_args(expr, &[])
+    }
+
+    /// Evaluate EXPR and parse the JSON it prints; panics on failure.
+    pub fn value(&self, expr: &str) -> serde_json::Value {
+        let r = self.eval_json(expr);
+        serde_json::from_str(r.expect_ok()).unwrap_or_else(|e| panic!("bad JSON from nix ({e}): {}", r.stdout))
+    }
+
+    /// `nix eval --raw --expr EXPR`.
+    pub fn eval_raw(&self, expr: &str) -> Run {
+        let mut c = self.command("nix");
+        c.args(["eval", "--raw", "--expr", expr]);
+        self.run(c)
+    }
+
+    /// `nix-instantiate --eval --strict --json -E EXPR`.
+    pub fn instantiate(&self, expr: &str) -> Run {
+        let mut c = self.command("nix-instantiate");
+        c.args(["--eval", "--strict", "--json", "-E", expr]);
+        self.run(c)
+    }
+}
+
+/// A Nix string literal for `s`.
+pub fn nix_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap().replace("${", "\\${")
+}
