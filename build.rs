@@ -52,12 +52,21 @@ mod plugin {
                 println!("cargo:rustc-link-arg=-Wl,-rpath,{}", p.display());
             }
         }
+        // The compiler's own directories must keep their place: moving
+        // /usr/include into -isystem breaks libstdc++'s #include_next.
+        includes.retain(|p| !matches!(p.to_str(), Some("/usr/include" | "/usr/local/include")));
         includes.dedup();
 
         let mut b = cxx_build::bridge("src/bridge.rs");
-        b.file("cpp/plugin.cc")
-            .std("c++2a")
-            .includes(&includes)
+        b.file("cpp/plugin.cc").std("c++2a");
+        // Nix's headers (and boost's, in the prefix) are system headers to
+        // us: their warnings are not ours to fix.
+        for inc in &includes {
+            b.flag("-isystem")
+                .flag(inc.to_str().expect("include paths are UTF-8"));
+        }
+        b.flag("-Wall")
+            .flag("-Wextra")
             .flag_if_supported("-Wno-deprecated-declarations")
             .flag_if_supported("-Wno-unused-parameter");
         // Nix 2.26's headers expect their config headers to be included first.

@@ -43,8 +43,8 @@ inline void setImpl(P & op, PrimOpImpl f)
 }
 
 /// Call `f(Value &)` for each element of a forced list.
-template<typename F>
-inline void forEachListItem(nix::Value & v, F && f)
+template<typename V, typename F>
+inline void forEachListItem(V & v, F && f)
 {
     if constexpr (requires { v.listView(); }) {
         for (auto * e : v.listView())

@@ -239,7 +239,8 @@ void register_builtins()
         auto & s = specs_[i];
         Builtin b{.index = i, .name = std::string(s.name), .doc = std::string(s.doc), .args = {}, .toStore = s.paths_to_store};
         for (auto & a : s.args) {
-            ArgPlan plan{.name = std::string(a)};
+            ArgPlan plan;
+            plan.name = std::string(a);
             for (auto & f : s.files) {
                 std::string fs(f);
                 if (fs == plan.name)

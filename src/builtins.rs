@@ -45,7 +45,15 @@ pub fn find(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name == name)
 }
 
-static BUILTINS: &[Builtin] = &[crate::diag::ECHO, crate::diag::TO_JSON_PRETTY];
+static BUILTINS: &[Builtin] = &[
+    crate::diag::ECHO,
+    crate::diag::TO_JSON_PRETTY,
+    crate::model::CHECK,
+    crate::model::CHECK_WITH,
+    crate::model::VALIDATE,
+    crate::model::VALIDATE_NETWORK,
+    crate::model::CHECK_NETWORK,
+];
 
 /// Call `builtin` and prefix any error message with `jen: <name>: `, so that
 /// every message says which builtin raised it.

@@ -21,20 +21,29 @@ fn without_the_plugin_there_is_no_builtins_jen() {
     assert_eq!(nix.value("builtins ? jen"), json!(true));
     // A global `jen` would shadow nothing but pollutes the scope: only builtins.jen.
     let r = nix.eval_json("jen");
-    assert!(r.expect_err().contains("undefined variable 'jen'"), "{}", r.stderr);
+    assert!(
+        r.expect_err().contains("undefined variable 'jen'"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn every_builtin_in_the_core_table_is_registered() {
     let nix = Nix::new();
     let names = nix.value("builtins.attrNames builtins.jen");
-    let mut expected: Vec<String> =
-        jen_builtins::builtins::all().iter().map(|b| b.name.to_string()).collect();
+    let mut expected: Vec<String> = jen_builtins::builtins::all()
+        .iter()
+        .map(|b| b.name.to_string())
+        .collect();
     expected.push("version".into());
     expected.sort();
     assert_eq!(names, json!(expected));
     for b in jen_builtins::builtins::all() {
-        let arity = nix.value(&format!("builtins.functionArgs builtins.jen.{} == {{}}", b.name));
+        let arity = nix.value(&format!(
+            "builtins.functionArgs builtins.jen.{} == {{}}",
+            b.name
+        ));
         assert_eq!(arity, json!(true), "{} is not a function", b.name);
     }
 }
@@ -81,21 +90,31 @@ fn paths_become_strings_and_derivation_like_sets_their_out_path() {
     let out = nix.value(
         r#"builtins.jen.echo { p = /etc/hostname; d = { type = "derivation"; outPath = "/nix/store/x"; }; s = { __toString = _: "str"; }; }"#,
     );
-    assert_eq!(out, json!({"p": "/etc/hostname", "d": "/nix/store/x", "s": "str"}));
+    assert_eq!(
+        out,
+        json!({"p": "/etc/hostname", "d": "/nix/store/x", "s": "str"})
+    );
 }
 
 #[test]
 fn to_json_pretty_prints_sorted_indented_json() {
     let nix = Nix::new();
     let r = nix.eval_raw("builtins.jen.toJSONPretty { b = [ 1 2 ]; a = true; }");
-    assert_eq!(r.expect_ok(), "{\n  \"a\": true,\n  \"b\": [\n    1,\n    2\n  ]\n}");
+    assert_eq!(
+        r.expect_ok(),
+        "{\n  \"a\": true,\n  \"b\": [\n    1,\n    2\n  ]\n}"
+    );
 }
 
 #[test]
 fn a_function_in_the_value_is_a_positioned_type_error() {
     let nix = Nix::new();
-    let r = nix.eval_json("builtins.jen.echo { a.b = x: x; }");
+    let r = nix.eval_json_args("builtins.jen.echo { a.b = x: x; }", &["--show-trace"]);
     let err = r.expect_err();
+    assert!(
+        err.contains("«string»:1:27"),
+        "the error points at the function: {err}"
+    );
     assert!(err.contains("cannot convert a function to JSON"), "{err}");
     assert!(err.contains("while evaluating attribute 'b'"), "{err}");
     assert!(err.contains("builtins.jen.echo"), "{err}");
@@ -107,14 +126,20 @@ fn a_function_in_the_value_is_a_positioned_type_error() {
 #[test]
 fn a_panic_in_rust_becomes_an_evaluation_error() {
     let mut nix = Nix::new();
-    nix.extra_env.push(("JEN_BUILTINS_TEST_PANIC".into(), "echo".into()));
+    nix.extra_env
+        .push(("JEN_BUILTINS_TEST_PANIC".into(), "echo".into()));
     let r = nix.eval_json("builtins.jen.echo 1");
     let err = r.expect_err();
     assert!(err.contains("jen: echo: internal error"), "{err}");
     assert!(err.contains("JEN_BUILTINS_TEST_PANIC"), "{err}");
-    assert!(!err.contains("panicked at"), "Rust's panic banner leaked: {err}");
+    assert!(
+        !err.contains("panicked at"),
+        "Rust's panic banner leaked: {err}"
+    );
     // The same process keeps evaluating other builtins after a panic.
-    let r = nix.eval_json("[ (builtins.tryEval (builtins.jen.echo 1)).success (builtins.jen.toJSONPretty 2) ]");
+    let r = nix.eval_json(
+        "[ (builtins.tryEval (builtins.jen.echo 1)).success (builtins.jen.toJSONPretty 2) ]",
+    );
     r.expect_err(); // internal errors are not catchable
     let r = nix.eval_json("builtins.jen.toJSONPretty 2");
     assert_eq!(r.expect_ok().trim(), "\"2\"");
@@ -124,15 +149,21 @@ fn a_panic_in_rust_becomes_an_evaluation_error() {
 fn repl_doc_shows_the_builtin_documentation() {
     let nix = Nix::new();
     let mut c = nix.command("nix");
-    c.args(["repl"]).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    c.args(["repl"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     let mut child = c.spawn().unwrap();
     {
         use std::io::Write;
         let stdin = child.stdin.as_mut().unwrap();
-        stdin.write_all(b":doc builtins.jen.echo\n:doc builtins.jen.toJSONPretty\n").unwrap();
+        stdin
+            .write_all(b":doc builtins.jen.echo\n:doc builtins.jen.toJSONPretty\n")
+            .unwrap();
     }
     let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("builtins.jen.echo"), "{text}");
     assert!(text.contains("round trip through jen-builtins"), "{text}");
     assert!(text.contains("indented JSON text"), "{text}");

@@ -35,7 +35,9 @@ impl From<usize> for Segment {
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AttrPath(pub Vec<Segment>);
 
-const KEYWORDS: &[&str] = &["assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"];
+const KEYWORDS: &[&str] = &[
+    "assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with",
+];
 
 /// Is `s` usable unquoted as a Nix attribute name?
 pub fn is_identifier(s: &str) -> bool {
@@ -44,7 +46,8 @@ pub fn is_identifier(s: &str) -> bool {
         Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
         _ => return false,
     }
-    chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'' || c == '-') && !KEYWORDS.contains(&s)
+    chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'' || c == '-')
+        && !KEYWORDS.contains(&s)
 }
 
 /// `s` as a Nix attribute name: bare when it is an identifier, else quoted.
@@ -52,7 +55,9 @@ pub fn nix_attr_name(s: &str) -> String {
     if is_identifier(s) {
         s.to_string()
     } else {
-        serde_json::to_string(s).expect("strings serialize").replace("${", "\\${")
+        serde_json::to_string(s)
+            .expect("strings serialize")
+            .replace("${", "\\${")
     }
 }
 
@@ -154,10 +159,19 @@ mod tests {
 
     #[test]
     fn shows_nix_attribute_paths() {
-        let p = AttrPath::root().join("machines").join("www").join("sites").join("jekor.com").join("state");
+        let p = AttrPath::root()
+            .join("machines")
+            .join("www")
+            .join("sites")
+            .join("jekor.com")
+            .join("state");
         assert_eq!(p.to_string(), r#"machines.www.sites."jekor.com".state"#);
         assert_eq!(p.pointer(), "/machines/www/sites/jekor.com/state");
-        let p = AttrPath::root().join("xs").join(2usize).join("in").join("a/b~");
+        let p = AttrPath::root()
+            .join("xs")
+            .join(2usize)
+            .join("in")
+            .join("a/b~");
         assert_eq!(p.to_string(), r#"xs[2]."in"."a/b~""#);
         assert_eq!(p.pointer(), "/xs/2/in/a~1b~0");
         assert_eq!(AttrPath::root().to_string(), "<root>");
@@ -169,7 +183,10 @@ mod tests {
     fn pointers_parse_against_the_document() {
         let doc = json!({"a": [{"0": 1}], "b/c": {"~": 2}});
         let p = AttrPath::from_pointer("/a/0/0", &doc);
-        assert_eq!(p.0, vec![Segment::from("a"), Segment::Index(0), Segment::from("0")]);
+        assert_eq!(
+            p.0,
+            vec![Segment::from("a"), Segment::Index(0), Segment::from("0")]
+        );
         let p = AttrPath::from_pointer("/b~1c/~0", &doc);
         assert_eq!(p.to_string(), r#""b/c"."~""#);
         assert_eq!(p.pointer(), "/b~1c/~0");

@@ -17,11 +17,16 @@ use serde_json::Value;
 fn schema_arg(host: &dyn Host, v: &Value) -> Result<Value> {
     if let Some(Value::String(p)) = v.get(PATH_TAG) {
         let text = host.read_file(p)?;
-        return serde_json::from_str(&text).map_err(|e| Error::misuse(format!("the schema file '{p}' is not JSON: {e}")));
+        return serde_json::from_str(&text)
+            .map_err(|e| Error::misuse(format!("the schema file '{p}' is not JSON: {e}")));
     }
     match v {
         Value::Object(_) | Value::Bool(_) => Ok(v.clone()),
-        _ => Err(args::expected("the schema", "a set, a Boolean or a path to a JSON file", v)),
+        _ => Err(args::expected(
+            "the schema",
+            "a set, a Boolean or a path to a JSON file",
+            v,
+        )),
     }
 }
 
@@ -72,7 +77,13 @@ pub const CHECK: Builtin = Builtin {
     "#,
     files: &["schema"],
     paths: PathMode::AsString,
-    run: |host, a| schema::check(&schema_arg(host, &a[0])?, &a[1], &schema::Options::default()),
+    run: |host, a| {
+        schema::check(
+            &schema_arg(host, &a[0])?,
+            &a[1],
+            &schema::Options::default(),
+        )
+    },
 };
 
 pub const CHECK_WITH: Builtin = Builtin {
@@ -122,7 +133,13 @@ pub const VALIDATE: Builtin = Builtin {
     "#,
     files: &["schema"],
     paths: PathMode::AsString,
-    run: |host, a| schema::validate(&schema_arg(host, &a[0])?, &a[1], &schema::Options::default()),
+    run: |host, a| {
+        schema::validate(
+            &schema_arg(host, &a[0])?,
+            &a[1],
+            &schema::Options::default(),
+        )
+    },
 };
 
 pub const VALIDATE_NETWORK: Builtin = Builtin {

@@ -51,17 +51,29 @@ fn sites(machine: &Map<String, Value>) -> impl Iterator<Item = (&String, &Map<St
 }
 
 fn strings(v: Option<&Value>) -> impl Iterator<Item = (usize, &str)> {
-    v.and_then(Value::as_array).into_iter().flatten().enumerate().filter_map(|(i, s)| s.as_str().map(|s| (i, s)))
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, s)| s.as_str().map(|s| (i, s)))
 }
 
 fn is_writable(site: &Map<String, Value>) -> bool {
-    site.get("writable").and_then(Value::as_bool).unwrap_or(false)
+    site.get("writable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 /// The effective state directory and mount point of a writable site.
 fn mount_paths(domain: &str, site: &Map<String, Value>) -> (String, String) {
-    let state = site.get("state").and_then(Value::as_str).map_or_else(|| format!("/var/{domain}"), str::to_string);
-    let point = site.get("mountPoint").and_then(Value::as_str).map_or_else(|| format!("/www/{domain}"), str::to_string);
+    let state = site
+        .get("state")
+        .and_then(Value::as_str)
+        .map_or_else(|| format!("/var/{domain}"), str::to_string);
+    let point = site
+        .get("mountPoint")
+        .and_then(Value::as_str)
+        .map_or_else(|| format!("/www/{domain}"), str::to_string);
     (state, point)
 }
 
@@ -108,7 +120,11 @@ pub fn rule_violations(network: &Value) -> Vec<Violation> {
                 continue;
             }
             if let Some(port) = backend.and_then(|b| b.get("port")).and_then(Value::as_i64) {
-                let at = mpath.join("sites").join(d.as_str()).join("backend").join("port");
+                let at = mpath
+                    .join("sites")
+                    .join(d.as_str())
+                    .join("backend")
+                    .join("port");
                 if let Some(first) = ports.get(&port) {
                     out.push(Violation::rule(
                         at,
@@ -127,9 +143,10 @@ pub fn rule_violations(network: &Value) -> Vec<Violation> {
         for (d, site) in sites(machine).filter(|(_, s)| is_writable(s)) {
             let (state, point) = mount_paths(d, site);
             let spath = mpath.join("sites").join(d.as_str());
-            for (value, field, seen, rule) in
-                [(point, "mountPoint", &mut points, "unique-mount-point"), (state, "state", &mut states, "unique-state-dir")]
-            {
+            for (value, field, seen, rule) in [
+                (point, "mountPoint", &mut points, "unique-mount-point"),
+                (state, "state", &mut states, "unique-state-dir"),
+            ] {
                 let at = spath.join(field);
                 match seen.get(&value) {
                     Some(first) => out.push(Violation::rule(
@@ -145,12 +162,24 @@ pub fn rule_violations(network: &Value) -> Vec<Violation> {
         }
 
         // machine-reference: ssh.via.
-        if let Some(via) = machine.get("ssh").and_then(|s| s.get("via")).and_then(Value::as_str) {
+        if let Some(via) = machine
+            .get("ssh")
+            .and_then(|s| s.get("via"))
+            .and_then(Value::as_str)
+        {
             let at = mpath.join("ssh").join("via");
             if via == m {
-                out.push(Violation::rule(at, "machine-reference", format!("machine \"{m}\" cannot jump through itself")));
+                out.push(Violation::rule(
+                    at,
+                    "machine-reference",
+                    format!("machine \"{m}\" cannot jump through itself"),
+                ));
             } else if network.get("machines").and_then(|ms| ms.get(via)).is_none() {
-                out.push(Violation::rule(at, "machine-reference", format!("there is no machine \"{via}\" in the network")));
+                out.push(Violation::rule(
+                    at,
+                    "machine-reference",
+                    format!("there is no machine \"{via}\" in the network"),
+                ));
             } else if let Some(cycle) = via_cycle(network, m) {
                 out.push(Violation::rule(
                     at,
@@ -166,7 +195,13 @@ pub fn rule_violations(network: &Value) -> Vec<Violation> {
 /// The loop of `ssh.via` hops starting at `start`, if it comes back to it.
 fn via_cycle(network: &Value, start: &str) -> Option<Vec<String>> {
     let via = |m: &str| -> Option<String> {
-        network.get("machines")?.get(m)?.get("ssh")?.get("via")?.as_str().map(str::to_string)
+        network
+            .get("machines")?
+            .get(m)?
+            .get("ssh")?
+            .get("via")?
+            .as_str()
+            .map(str::to_string)
     };
     let mut chain = vec![start.to_string()];
     let mut cur = start.to_string();
@@ -209,7 +244,9 @@ pub fn with_defaults(network: &Value) -> Value {
             set_default(machine, "sites", json!({}));
             if let Some(sites) = machine.get_mut("sites").and_then(Value::as_object_mut) {
                 for (domain, site) in sites.iter_mut() {
-                    let Some(site) = site.as_object_mut() else { continue };
+                    let Some(site) = site.as_object_mut() else {
+                        continue;
+                    };
                     set_default(site, "aliases", json!([]));
                     set_default(site, "redirects", json!([]));
                     set_default(site, "dynamic", json!([]));
@@ -291,9 +328,17 @@ mod tests {
         assert_eq!(site["state"], "/var/jekor.com");
         assert_eq!(site["mountPoint"], "/www/jekor.com");
         assert_eq!(site["owner"], "fsrest");
-        assert_eq!(out["machines"]["db"]["ssh"], json!({"via": "bastion", "port": 2222, "user": "root", "authorizedKeys": []}));
-        assert_eq!(out["machines"]["www"]["sites"]["minjs.com"]["writable"], json!(false));
-        assert!(out["machines"]["www"]["sites"]["minjs.com"].get("state").is_none());
+        assert_eq!(
+            out["machines"]["db"]["ssh"],
+            json!({"via": "bastion", "port": 2222, "user": "root", "authorizedKeys": []})
+        );
+        assert_eq!(
+            out["machines"]["www"]["sites"]["minjs.com"]["writable"],
+            json!(false)
+        );
+        assert!(out["machines"]["www"]["sites"]["minjs.com"]
+            .get("state")
+            .is_none());
         // Removing every default gives the input back.
         assert_eq!(with_defaults(&out), out);
         assert_eq!(out["name"], n["name"]);
@@ -313,7 +358,10 @@ mod tests {
         n["machines"]["bastion"]["provider"] = json!({"type": "hetzner"}); // schema: mainIPv4 required
         n["machines"]["Bad_Name"] = json!({"provider": {"type": "none"}}); // schema: label
         let found = network_violations(&n).unwrap();
-        let shown: Vec<String> = found.iter().map(|v| format!("{} [{}]", v.path, v.keyword)).collect();
+        let shown: Vec<String> = found
+            .iter()
+            .map(|v| format!("{} [{}]", v.path, v.keyword))
+            .collect();
         for expected in [
             "machines.www.ssh.port [maximum]",
             "machines.www.sites.\"vocabulink.com\".backend.port [unique-proxy-port]",
@@ -323,12 +371,27 @@ mod tests {
             "machines.db.ssh.via [machine-reference]",
             "machines.bastion.provider [oneOf]",
         ] {
-            assert!(shown.iter().any(|s| s == expected), "missing {expected} in {shown:#?}");
+            assert!(
+                shown.iter().any(|s| s == expected),
+                "missing {expected} in {shown:#?}"
+            );
         }
-        assert!(shown.iter().any(|s| s.starts_with("machines [") || s.contains("Bad_Name")), "{shown:#?}");
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.starts_with("machines [") || s.contains("Bad_Name")),
+            "{shown:#?}"
+        );
         let e = validate_network(&n).unwrap_err();
         assert_eq!(e.kind, crate::ErrorKind::Invalid);
-        assert!(e.message.starts_with(&format!("the network is not valid ({} violations):", found.len())), "{}", e.message);
+        assert!(
+            e.message.starts_with(&format!(
+                "the network is not valid ({} violations):",
+                found.len()
+            )),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -337,10 +400,16 @@ mod tests {
         n["machines"]["bastion"]["ssh"] = json!({"via": "db"});
         let found = rule_violations(&n);
         let msgs: Vec<_> = found.iter().map(|v| v.message.clone()).collect();
-        assert!(msgs.iter().any(|m| m == "the jump hosts loop: db → bastion → db"), "{msgs:?}");
+        assert!(
+            msgs.iter()
+                .any(|m| m == "the jump hosts loop: db → bastion → db"),
+            "{msgs:?}"
+        );
         n["machines"]["db"]["ssh"]["via"] = json!("db");
         let found = rule_violations(&n);
-        assert!(found.iter().any(|v| v.message.contains("cannot jump through itself")));
+        assert!(found
+            .iter()
+            .any(|v| v.message.contains("cannot jump through itself")));
     }
 
     #[test]
@@ -350,11 +419,17 @@ mod tests {
         let found = rule_violations(&n);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].keyword, "unique-state-dir");
-        assert_eq!(found[0].path.to_string(), "machines.www.sites.\"jekos.net\".state");
+        assert_eq!(
+            found[0].path.to_string(),
+            "machines.www.sites.\"jekos.net\".state"
+        );
     }
 
     #[test]
     fn not_a_set_is_misuse() {
-        assert_eq!(validate_network(&json!(42)).unwrap_err().kind, crate::ErrorKind::Misuse);
+        assert_eq!(
+            validate_network(&json!(42)).unwrap_err().kind,
+            crate::ErrorKind::Misuse
+        );
     }
 }

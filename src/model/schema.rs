@@ -29,7 +29,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { assert_formats: true, resources: Map::new() }
+        Options {
+            assert_formats: true,
+            resources: Map::new(),
+        }
     }
 }
 
@@ -62,8 +65,17 @@ fn cache() -> &'static Mutex<HashMap<String, Arc<Validator>>> {
 /// The compiled form of `schema`, from the cache when it was seen before.
 /// An invalid schema is a misuse (the caller's schema is wrong, not the value).
 pub fn compile(schema: &Value, opts: &Options) -> Result<Arc<Validator>> {
-    let key = format!("{}\u{0}{}\u{0}{}", opts.assert_formats, Value::Object(opts.resources.clone()), schema);
-    if let Some(v) = cache().lock().map_err(|_| Error::internal("schema cache poisoned"))?.get(&key) {
+    let key = format!(
+        "{}\u{0}{}\u{0}{}",
+        opts.assert_formats,
+        Value::Object(opts.resources.clone()),
+        schema
+    );
+    if let Some(v) = cache()
+        .lock()
+        .map_err(|_| Error::internal("schema cache poisoned"))?
+        .get(&key)
+    {
         return Ok(v.clone());
     }
     if !matches!(schema, Value::Object(_) | Value::Bool(_)) {
@@ -78,9 +90,13 @@ pub fn compile(schema: &Value, opts: &Options) -> Result<Arc<Validator>> {
     if schema.get("$schema").is_none() {
         o = o.with_draft(Draft::Draft202012);
     }
-    let validator = o.build(schema).map_err(|e| Error::misuse(format!("the schema is not valid: {e}")))?;
+    let validator = o
+        .build(schema)
+        .map_err(|e| Error::misuse(format!("the schema is not valid: {e}")))?;
     let validator = Arc::new(validator);
-    let mut c = cache().lock().map_err(|_| Error::internal("schema cache poisoned"))?;
+    let mut c = cache()
+        .lock()
+        .map_err(|_| Error::internal("schema cache poisoned"))?;
     if c.len() >= CACHE_LIMIT {
         c.clear();
     }
@@ -134,7 +150,10 @@ pub fn validate(schema: &Value, value: &Value, opts: &Options) -> Result<Value> 
     if found.is_empty() {
         Ok(value.clone())
     } else {
-        Err(Error::invalid(super::violation::report("the value does not match its schema", &found)))
+        Err(Error::invalid(super::violation::report(
+            "the value does not match its schema",
+            &found,
+        )))
     }
 }
 
@@ -156,8 +175,16 @@ mod tests {
         let value = json!({"a": ["ok", "NO", 3], "b": "x"});
         let out = check(&schema, &value, &Options::default()).unwrap();
         assert_eq!(out["valid"], json!(false));
-        let paths: Vec<_> = out["errors"].as_array().unwrap().iter().map(|e| e["attrPath"].clone()).collect();
-        assert_eq!(paths, vec![json!("<root>"), json!("a[1]"), json!("a[2]"), json!("b")]);
+        let paths: Vec<_> = out["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["attrPath"].clone())
+            .collect();
+        assert_eq!(
+            paths,
+            vec![json!("<root>"), json!("a[1]"), json!("a[2]"), json!("b")]
+        );
         assert_eq!(out["errors"][1]["keyword"], "pattern");
         assert_eq!(out["errors"][1]["path"], json!(["a", 1]));
         assert_eq!(out["errors"][1]["pointer"], "/a/1");
@@ -166,19 +193,43 @@ mod tests {
     #[test]
     fn integers_and_floats_follow_2020_12() {
         let schema = json!({"type": "integer"});
-        assert_eq!(check(&schema, &json!(1.0), &Options::default()).unwrap()["valid"], json!(true));
-        assert_eq!(check(&schema, &json!(1.5), &Options::default()).unwrap()["valid"], json!(false));
+        assert_eq!(
+            check(&schema, &json!(1.0), &Options::default()).unwrap()["valid"],
+            json!(true)
+        );
+        assert_eq!(
+            check(&schema, &json!(1.5), &Options::default()).unwrap()["valid"],
+            json!(false)
+        );
     }
 
     #[test]
     fn formats_are_asserted_unless_asked_not_to() {
         let schema = json!({"format": "ipv4"});
-        assert_eq!(check(&schema, &json!("1.2.3.999"), &Options::default()).unwrap()["valid"], json!(false));
-        let annotate = Options { assert_formats: false, ..Options::default() };
-        assert_eq!(check(&schema, &json!("1.2.3.999"), &annotate).unwrap()["valid"], json!(true));
-        for (format, bad) in [("hostname", "-bad-"), ("ipv6", "12345::"), ("email", "2962"), ("uri", "//x")] {
+        assert_eq!(
+            check(&schema, &json!("1.2.3.999"), &Options::default()).unwrap()["valid"],
+            json!(false)
+        );
+        let annotate = Options {
+            assert_formats: false,
+            ..Options::default()
+        };
+        assert_eq!(
+            check(&schema, &json!("1.2.3.999"), &annotate).unwrap()["valid"],
+            json!(true)
+        );
+        for (format, bad) in [
+            ("hostname", "-bad-"),
+            ("ipv6", "12345::"),
+            ("email", "2962"),
+            ("uri", "//x"),
+        ] {
             let s = json!({"format": format});
-            assert_eq!(check(&s, &json!(bad), &Options::default()).unwrap()["valid"], json!(false), "{format}");
+            assert_eq!(
+                check(&s, &json!(bad), &Options::default()).unwrap()["valid"],
+                json!(false),
+                "{format}"
+            );
         }
     }
 
@@ -191,7 +242,10 @@ mod tests {
             e.message,
             "the value does not match its schema (2 violations):\n  x: 1 is not of type \"string\"\n  y: 2 is less than the minimum of 3"
         );
-        assert_eq!(validate(&schema, &json!({"x": "a"}), &Options::default()).unwrap(), json!({"x": "a"}));
+        assert_eq!(
+            validate(&schema, &json!({"x": "a"}), &Options::default()).unwrap(),
+            json!({"x": "a"})
+        );
     }
 
     #[test]
@@ -201,10 +255,22 @@ mod tests {
         assert_eq!(e.kind, crate::ErrorKind::Misuse);
         assert!(e.message.contains("never fetched"), "{}", e.message);
         let mut resources = Map::new();
-        resources.insert("http://example.com/int.json".into(), json!({"type": "integer"}));
-        let opts = Options { resources, ..Options::default() };
-        assert_eq!(check(&schema, &json!("a"), &opts).unwrap()["valid"], json!(false));
-        assert_eq!(check(&schema, &json!(1), &opts).unwrap()["valid"], json!(true));
+        resources.insert(
+            "http://example.com/int.json".into(),
+            json!({"type": "integer"}),
+        );
+        let opts = Options {
+            resources,
+            ..Options::default()
+        };
+        assert_eq!(
+            check(&schema, &json!("a"), &opts).unwrap()["valid"],
+            json!(false)
+        );
+        assert_eq!(
+            check(&schema, &json!(1), &opts).unwrap()["valid"],
+            json!(true)
+        );
     }
 
     #[test]
@@ -212,7 +278,11 @@ mod tests {
         let e = check(&json!({"type": 12}), &json!(1), &Options::default()).unwrap_err();
         assert_eq!(e.kind, crate::ErrorKind::Misuse);
         let e = check(&json!(3), &json!(1), &Options::default()).unwrap_err();
-        assert!(e.message.contains("must be a set or a Boolean"), "{}", e.message);
+        assert!(
+            e.message.contains("must be a set or a Boolean"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

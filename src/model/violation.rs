@@ -19,7 +19,12 @@ pub struct Violation {
 
 impl Violation {
     pub fn rule(path: AttrPath, keyword: &str, message: impl Into<String>) -> Self {
-        Violation { path, keyword: keyword.into(), message: message.into(), schema_path: String::new() }
+        Violation {
+            path,
+            keyword: keyword.into(),
+            message: message.into(),
+            schema_path: String::new(),
+        }
     }
 
     /// The violation as `check` returns it.

@@ -16,9 +16,16 @@ pub fn nix_prefix() -> PathBuf {
 /// The plugin cargo built for this test run (target/<profile>/).
 pub fn plugin_path() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
     let so = profile_dir.join("libjen_builtins.so");
-    assert!(so.exists(), "{} is missing: build with --features plugin", so.display());
+    assert!(
+        so.exists(),
+        "{} is missing: build with --features plugin",
+        so.display()
+    );
     so
 }
 
@@ -58,13 +65,26 @@ impl Run {
     }
     /// The standard output of a successful run; panics with stderr otherwise.
     pub fn expect_ok(&self) -> &str {
-        assert!(self.ok(), "nix failed ({:?}, signal {:?}):\n{}", self.status, self.signal, self.stderr);
+        assert!(
+            self.ok(),
+            "nix failed ({:?}, signal {:?}):\n{}",
+            self.status,
+            self.signal,
+            self.stderr
+        );
         &self.stdout
     }
     /// The standard error of a failed run (exit 1, no signal); panics otherwise.
     pub fn expect_err(&self) -> &str {
         assert_eq!(self.signal, None, "nix died of a signal:\n{}", self.stderr);
-        assert_eq!(self.status, Some(1), "expected exit 1, got {:?}; stdout:\n{}\nstderr:\n{}", self.status, self.stdout, self.stderr);
+        assert_eq!(
+            self.status,
+            Some(1),
+            "expected exit 1, got {:?}; stdout:\n{}\nstderr:\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
         &self.stderr
     }
 }
@@ -75,7 +95,10 @@ impl Nix {
     }
 
     pub fn with_plugin(plugin: Option<PathBuf>) -> Nix {
-        let dir = tempfile::Builder::new().prefix("jen-nix-test").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("jen-nix-test")
+            .tempdir()
+            .expect("tempdir");
         for d in ["state", "log", "conf", "home", "cache", "root"] {
             std::fs::create_dir_all(dir.path().join(d)).unwrap();
         }
@@ -91,7 +114,11 @@ impl Nix {
             ),
         )
         .unwrap();
-        Nix { dir, plugin, extra_env: Vec::new() }
+        Nix {
+            dir,
+            plugin,
+            extra_env: Vec::new(),
+        }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -103,7 +130,10 @@ impl Nix {
     pub fn command(&self, bin: &str) -> Command {
         let mut c = Command::new(nix_prefix().join("bin").join(bin));
         c.env_clear()
-            .env("PATH", format!("{}:/usr/bin:/bin", nix_prefix().join("bin").display()))
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", nix_prefix().join("bin").display()),
+            )
             .env("HOME", self.path("home"))
             .env("USER", "root")
             .env("NIX_STATE_DIR", self.path("state"))
@@ -130,7 +160,10 @@ impl Nix {
     /// `nix eval --json --expr EXPR` (plus `extra` arguments).
     pub fn eval_json_args(&self, expr: &str, extra: &[&str]) -> Run {
         let mut c = self.command("nix");
-        c.args(["eval", "--json"]).args(extra).arg("--expr").arg(expr);
+        c.args(["eval", "--json"])
+            .args(extra)
+            .arg("--expr")
+            .arg(expr);
         self.run(c)
     }
 
@@ -141,7 +174,8 @@ impl Nix {
     /// Evaluate EXPR and parse the JSON it prints; panics on failure.
     pub fn value(&self, expr: &str) -> serde_json::Value {
         let r = self.eval_json(expr);
-        serde_json::from_str(r.expect_ok()).unwrap_or_else(|e| panic!("bad JSON from nix ({e}): {}", r.stdout))
+        serde_json::from_str(r.expect_ok())
+            .unwrap_or_else(|e| panic!("bad JSON from nix ({e}): {}", r.stdout))
     }
 
     /// `nix eval --raw --expr EXPR`.
