@@ -369,7 +369,7 @@ mod tests {
             "machines.www.sites.\"jekor.com\".state [pattern]",
             "machines.www.sites.\"jekos.net\".mountPoint [unique-mount-point]",
             "machines.db.ssh.via [machine-reference]",
-            "machines.bastion.provider [oneOf]",
+            "machines.bastion.provider [required]",
         ] {
             assert!(
                 shown.iter().any(|s| s == expected),

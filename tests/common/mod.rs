@@ -6,24 +6,25 @@
 //! built beside the test binary (`cargo test --features plugin`).
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 pub fn nix_prefix() -> PathBuf {
     PathBuf::from(std::env::var("JEN_NIX_PREFIX").unwrap_or_else(|_| "/opt/jen-nix/2.26.3".into()))
 }
 
-/// The plugin cargo built for this test run (target/<profile>/).
+/// The plugin cargo built for this test run: `cargo test --features plugin`
+/// builds the cdylib beside the test binaries in target/<profile>/deps/
+/// (only `cargo build` copies it up a level, so that copy may be stale).
 pub fn plugin_path() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
+    let so = exe
         .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let so = profile_dir.join("libjen_builtins.so");
+        .expect("target/<profile>/deps")
+        .join("libjen_builtins.so");
     assert!(
         so.exists(),
-        "{} is missing: build with --features plugin",
+        "{} is missing: run the tests with --features plugin",
         so.display()
     );
     so

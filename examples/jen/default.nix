@@ -1,0 +1,16 @@
+# The example network's deployment plan: the main job.
+#
+#   scripts/jen-nix eval --raw --file examples/jen --arg variant '"hetzner"' report
+#   scripts/jen-nix eval --json --file examples/jen plan
+{
+  variant ? "ovh",
+}:
+let
+  jen = import ../../nix { };
+  network = import ./network.nix { inherit variant; };
+  plan = jen.lib.plan { inherit network; };
+in
+{
+  inherit network plan;
+  report = jen.lib.formatPlan plan;
+}

@@ -1,0 +1,86 @@
+# The seed network: one machine, www, serving four sites, deployed in one
+# of three variants (as the original deployment chose with --arg variant).
+#
+#   jekor.com       static pages union-mounted over a writable branch
+#                   (comments live in /var/jekor.com)
+#   jekos.net       union-mounted, served by fsrest behind nginx on port 8001
+#   minjs.com       plain static content from the store
+#   vocabulink.com  a proxy to the application on port 8002
+{
+  variant ? "ovh",
+}:
+let
+  variants = {
+    ovh = {
+      tld = "jekor.com";
+      provider = {
+        type = "ovh";
+        address = "144.217.85.49";
+      };
+      targetHost = "144.217.85.49";
+    };
+    hetzner = {
+      tld = "jekor.com";
+      provider = {
+        type = "hetzner";
+        mainIPv4 = "46.4.72.243";
+      };
+    };
+    vbox = {
+      tld = "lan";
+      provider = {
+        type = "virtualbox";
+        memorySize = 1024;
+        headless = true;
+      };
+    };
+  };
+  v =
+    variants.${variant}
+      or (throw "examples/jen: unknown variant '${variant}' (expected one of: ${toString (builtins.attrNames variants)})");
+  deployKey = builtins.readFile ./keys/deploy_ed25519.pub;
+in
+{
+  name = "jekor";
+  inherit (v) tld;
+  machines.www =
+    {
+      inherit (v) provider;
+      ssh = {
+        user = "root";
+        authorizedKeys = [ (builtins.replaceStrings [ "\n" ] [ "" ] deployKey) ];
+      };
+      sites = {
+        "jekor.com" = {
+          aliases = [ "www.jekor.com" ];
+          static = "${./sites/jekor.com}";
+          writable = true;
+          owner = "fsrest";
+          dynamic = [ "comments/**" ];
+        };
+        "jekos.net" = {
+          aliases = [ "www.jekos.net" ];
+          static = "${./sites/jekos.net}";
+          writable = true;
+          owner = "fsrest";
+          backend = {
+            type = "proxy";
+            port = 8001;
+          };
+          dynamic = [ "**/comments.json" ];
+        };
+        "minjs.com" = {
+          redirects = [ "www.minjs.com" ];
+          static = "${./sites/minjs.com}";
+        };
+        "vocabulink.com" = {
+          redirects = [ "www.vocabulink.com" ];
+          backend = {
+            type = "proxy";
+            port = 8002;
+          };
+        };
+      };
+    }
+    // (if v ? targetHost then { inherit (v) targetHost; } else { });
+}

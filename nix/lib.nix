@@ -1,0 +1,149 @@
+# The jen library: a network in, a checked deployment plan out.
+{ jen }:
+let
+  inherit (builtins)
+    attrNames
+    attrValues
+    concatLists
+    concatMap
+    concatStringsSep
+    filter
+    genList
+    length
+    mapAttrs
+    stringLength
+    ;
+
+  pad = n: s: if stringLength s >= n then s else s + concatStringsSep "" (genList (_: " ") (n - stringLength s));
+
+  # The address a machine is deployed to, in the seed's order: an explicit
+  # targetHost, the provider's address (hetzner's mainIPv4), else
+  # <machine>.<tld> (or the bare name without a tld).
+  address =
+    network: name: m:
+    m.targetHost or m.provider.address or m.provider.mainIPv4 or (
+      if network ? tld then "${name}.${network.tld}" else name
+    );
+
+  # The systemd unit that mounts one writable site, as the seed's
+  # www-mount service: create the writable branch, hand it to its owner,
+  # union-mount it (copy-on-write) over the read-only static content, and
+  # unmount on stop.
+  mountUnit = mount: {
+    description = "Union mount of ${mount.name}: ${mount.stateDir} (rw) over ${mount.static} (ro) on ${mount.mountPoint}";
+    wantedBy = [ "multi-user.target" ];
+    after = [ "local-fs.target" ];
+    before = [ "nginx.service" ];
+    preStart = ''
+      mkdir -p ${mount.stateDir} ${mount.mountPoint}
+      chown ${mount.owner} ${mount.stateDir}
+    '';
+    script = "unionfs -o cow,allow_other,uid=$(id -u ${mount.owner}) ${mount.stateDir}=rw:${mount.static}=ro ${mount.mountPoint}";
+    serviceConfig = {
+      Type = "forking";
+      ExecStop = "umount ${mount.mountPoint}";
+    };
+  };
+
+  planMachine =
+    network: name: m:
+    let
+      writable = filter (d: m.sites.${d}.writable) (attrNames m.sites);
+      mounts = map (d: {
+        name = d;
+        inherit (m.sites.${d}) static owner;
+        stateDir = m.sites.${d}.state;
+        inherit (m.sites.${d}) mountPoint;
+      }) writable;
+      host = address network name m;
+    in
+    {
+      machine = m;
+      target = {
+        inherit host;
+        inherit (m.ssh) port user;
+      };
+      inherit mounts;
+      # What must be backed up: the writable branches (user content).
+      backup = map (x: x.stateDir) mounts;
+      # What a deploy must never write: the writable branches and the
+      # mount points over them.
+      exclude = concatMap (x: [
+        x.stateDir
+        x.mountPoint
+      ]) mounts;
+      units = builtins.listToAttrs (
+        map (x: {
+          name = "www-mount-${x.name}";
+          value = mountUnit x;
+        }) mounts
+      );
+      # A nixops4 resource for nixops4-nixos.
+      nixops4 = {
+        type = "nixos";
+        ssh = {
+          inherit host;
+          inherit (m.ssh) user;
+          opts = if m.ssh.port == 22 then [ ] else [ "-p" (toString m.ssh.port) ];
+        };
+      };
+    };
+in
+{
+  inherit address mountUnit;
+
+  # Validate `network` (builtins.jen.validateNetwork: every violation at
+  # once) and plan every machine: { <machine> = { machine; target; mounts;
+  # backup; exclude; units; nixops4; }; }.
+  plan =
+    { network }:
+    let
+      n = jen.validateNetwork network;
+    in
+    {
+      network = n.name;
+      machines = mapAttrs (planMachine n) n.machines;
+    };
+
+  # A plan as a short text report, one block per machine.
+  formatPlan =
+    plan:
+    let
+      machine =
+        name: p:
+        let
+          site =
+            d:
+            let
+              s = p.machine.sites.${d};
+              backend = if s.backend.type == "proxy" then "proxy :${toString s.backend.port}" else "static";
+              content =
+                if s.writable then
+                  "${s.state} (rw) over ${s.static} on ${s.mountPoint}, owner ${s.owner}"
+                else
+                  s.static or "-";
+              names = s.aliases ++ map (r: "${r} ->") s.redirects;
+            in
+            "    ${pad 16 d}${pad 13 backend}${content}"
+            + (if names == [ ] then "" else "\n    ${pad 29 ""}also: ${concatStringsSep ", " names}");
+        in
+        concatStringsSep "\n" (
+          [
+            "machine ${name} (${p.machine.provider.type})"
+            "  deploy   ${p.target.user}@${p.target.host} port ${toString p.target.port}"
+            "  sites"
+          ]
+          ++ map site (attrNames p.machine.sites)
+          ++ [
+            "  backup   ${if p.backup == [ ] then "-" else concatStringsSep " " p.backup}"
+            "  exclude  ${if p.exclude == [ ] then "-" else concatStringsSep " " p.exclude}"
+            "  units    ${if p.units == { } then "-" else concatStringsSep " " (attrNames p.units)}"
+          ]
+        );
+    in
+    concatStringsSep "\n\n" (
+      [ "network ${plan.network}: ${toString (length (attrNames plan.machines))} machine(s)" ]
+      ++ attrValues (mapAttrs machine plan.machines)
+    )
+    + "\n";
+}

@@ -1,0 +1,183 @@
+//! The jen data model and the Nix library, evaluated by the real Nix:
+//! validateNetwork's defaults and all-at-once errors, schema files read
+//! through Nix, the example network's plan, the missing-plugin message.
+#![cfg(feature = "plugin")]
+
+mod common;
+use common::*;
+use serde_json::json;
+
+fn root() -> String {
+    project_root().display().to_string()
+}
+
+#[test]
+fn the_example_network_plans_with_defaults_mounts_and_units() {
+    let nix = Nix::new();
+    for (variant, host) in [
+        ("ovh", "144.217.85.49"),
+        ("hetzner", "46.4.72.243"),
+        ("vbox", "www.lan"),
+    ] {
+        let mut c = nix.command("nix");
+        c.args(["eval", "--json", "--file"])
+            .arg(project_root().join("examples/jen"));
+        c.args(["--arg", "variant", &format!("\"{variant}\""), "plan"]);
+        let plan: serde_json::Value = serde_json::from_str(nix.run(c).expect_ok()).unwrap();
+        let www = &plan["machines"]["www"];
+        assert_eq!(
+            www["target"],
+            json!({"host": host, "port": 22, "user": "root"}),
+            "{variant}"
+        );
+        assert_eq!(www["backup"], json!(["/var/jekor.com", "/var/jekos.net"]));
+        assert_eq!(
+            www["exclude"],
+            json!([
+                "/var/jekor.com",
+                "/www/jekor.com",
+                "/var/jekos.net",
+                "/www/jekos.net"
+            ])
+        );
+        let unit = &www["units"]["www-mount-jekor.com"];
+        let script = unit["script"].as_str().unwrap();
+        assert!(
+            script.starts_with(
+                "unionfs -o cow,allow_other,uid=$(id -u fsrest) /var/jekor.com=rw:/nix/store/"
+            ),
+            "{script}"
+        );
+        assert!(script.ends_with("-jekor.com=ro /www/jekor.com"), "{script}");
+        assert_eq!(unit["serviceConfig"]["ExecStop"], "umount /www/jekor.com");
+        assert!(unit["preStart"]
+            .as_str()
+            .unwrap()
+            .contains("chown fsrest /var/jekor.com"));
+        assert_eq!(
+            www["machine"]["sites"]["minjs.com"]["writable"],
+            json!(false)
+        );
+        assert_eq!(
+            www["nixops4"]["ssh"],
+            json!({"host": host, "user": "root", "opts": []})
+        );
+        assert_eq!(www["units"].as_object().unwrap().len(), 2);
+    }
+}
+
+#[test]
+fn the_main_report_is_readable_text() {
+    let nix = Nix::new();
+    let mut c = nix.command("nix");
+    c.args(["eval", "--raw", "--file"])
+        .arg(project_root().join("examples/jen"))
+        .arg("report");
+    let r = nix.run(c);
+    let out = r.expect_ok();
+    assert!(out.contains("machine www (ovh)"), "{out}");
+    assert!(out.contains("deploy   root@144.217.85.49 port 22"), "{out}");
+    assert!(
+        out.contains("backup   /var/jekor.com /var/jekos.net"),
+        "{out}"
+    );
+    assert!(out.contains("vocabulink.com  proxy :8002"), "{out}");
+}
+
+#[test]
+fn the_invalid_example_reports_every_fault_at_once() {
+    let nix = Nix::new();
+    let mut c = nix.command("nix");
+    c.args(["eval", "--file"])
+        .arg(project_root().join("examples/invalid"))
+        .arg("report");
+    let r = nix.run(c);
+    let err = r.expect_err();
+    assert!(
+        err.contains("jen: validateNetwork: the network is not valid (7 violations):"),
+        "{err}"
+    );
+    for line in [
+        "machines.db.ssh.via: there is no machine \"gateway\" in the network",
+        "machines.mail.provider: \"mainIPv4\" is a required property",
+        "machines.www.sites.\"jekor.com\".state: \"var/jekor.com\" does not match",
+        "machines.www.sites.\"jekos.net\".mountPoint: \"/www/jekor.com\" is already the mountPoint of",
+        "machines.www.sites.\"minjs.com\".aliases[0]: the name \"www.jekor.com\" is already served by",
+        "machines.www.sites.\"vocabulink.com\".backend.port: port 8002 is already the backend of",
+        "machines.www.ssh.port: 70000 is greater than the maximum of 65535",
+    ] {
+        assert!(err.contains(line), "missing {line:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn validation_failures_are_catchable_and_misuse_is_not() {
+    let nix = Nix::new();
+    let v = nix.value(
+        r#"[ (builtins.tryEval (builtins.jen.validateNetwork { name = "x"; machines = { }; })).success
+             (builtins.tryEval (builtins.jen.validate { type = "string"; } 1)).success
+             (builtins.tryEval (builtins.jen.validate { type = "string"; } "a")).value ]"#,
+    );
+    assert_eq!(v, json!([false, false, "a"]));
+    let r = nix.eval_json("(builtins.tryEval (builtins.jen.validateNetwork 42)).success");
+    let err = r.expect_err();
+    assert!(
+        err.contains("jen: validateNetwork: the network must be a set, but it is an integer"),
+        "{err}"
+    );
+    let r = nix.eval_json("builtins.jen.check { type = 12; } 1");
+    assert!(
+        r.expect_err()
+            .contains("jen: check: the schema is not valid"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn check_network_returns_errors_as_data() {
+    let nix = Nix::new();
+    let v = nix.value(
+        r#"builtins.jen.checkNetwork { name = "n"; machines.a = { provider = { type = "none"; }; ssh.via = "a"; }; }"#,
+    );
+    assert_eq!(v["valid"], json!(false));
+    assert_eq!(v["network"], json!(null));
+    assert_eq!(
+        v["errors"][0]["path"],
+        json!(["machines", "a", "ssh", "via"])
+    );
+    assert_eq!(v["errors"][0]["keyword"], "machine-reference");
+}
+
+#[test]
+fn a_schema_file_is_read_through_nix() {
+    let nix = Nix::new();
+    let model = format!("{}/nix/data-model.json", root());
+    let expr =
+        format!(r#"(builtins.jen.check {model} {{ name = "n"; machines = {{ }}; }}).errors"#);
+    // Impure: the path is readable.
+    let v: serde_json::Value =
+        serde_json::from_str(nix.eval_json_args(&expr, &["--impure"]).expect_ok()).unwrap();
+    assert_eq!(v[0]["keyword"], "minProperties", "{v}");
+    // Pure: Nix refuses the file exactly as it refuses builtins.readFile.
+    let r = nix.eval_json(&expr);
+    let err = r.expect_err();
+    assert!(err.contains("forbidden in pure evaluation mode"), "{err}");
+    assert!(err.contains("jen: check:"), "{err}");
+}
+
+#[test]
+fn without_the_plugin_the_library_says_how_to_load_it() {
+    let nix = Nix::with_plugin(None);
+    let mut c = nix.command("nix");
+    c.args(["eval", "--file"])
+        .arg(project_root().join("examples/jen"))
+        .arg("report");
+    let r = nix.run(c);
+    let err = r.expect_err();
+    assert!(
+        err.contains("builtins.jen is not available: the plugin is not loaded"),
+        "{err}"
+    );
+    assert!(err.contains("--option plugin-files"), "{err}");
+}
