@@ -159,12 +159,56 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
     }
 }
 
+/// builtins.jen.nixParseStorePath: libstore's own parser, the reference
+/// that the Rust parser (builtins.jen.parseStorePath) is tested against.
+void nixParseStorePath(EvalState & state, PosIdx pos, Value ** args, Value & v)
+{
+    std::string path(state.forceString(*args[0], pos, "while evaluating the argument of builtins.jen.nixParseStorePath"));
+    std::pair<StorePath, Path> parsed{StorePath::dummy, ""};
+    try {
+        parsed = state.store->toStorePath(path);
+    } catch (nix::Error & e) {
+        raise(state, pos, Kind::Invalid, "jen: nixParseStorePath: " + plainMessage(e));
+    }
+    auto attrs = state.buildBindings(4);
+    attrs.alloc("storeDir").mkString(state.store->storeDir);
+    attrs.alloc("hash").mkString(parsed.first.hashPart());
+    attrs.alloc("name").mkString(parsed.first.name());
+    if (parsed.second.empty())
+        attrs.alloc("subPath").mkNull();
+    else
+        attrs.alloc("subPath").mkString(parsed.second);
+    v.mkAttrs(attrs);
+}
+
+const char * nixParseStorePathDoc = R"(
+    Test aid: split a store path with Nix's own libstore parser
+    (`Store::toStorePath`), into the same `{ storeDir; hash; name; subPath; }`
+    as `builtins.jen.parseStorePath`, or raise a catchable error. The test
+    suite compares the two over thousands of generated paths; use
+    `parseStorePath` in expressions.
+
+    ```nix
+    nix-repl> builtins.jen.nixParseStorePath "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-hello"
+    { hash = "0123456789abcdfghijklmnpqrsvwxyz"; name = "hello"; storeDir = "/nix/store"; subPath = null; }
+    ```
+)";
+
 /// The value of builtins.jen: a set of one primop per core builtin, plus
-/// `version`.
+/// `version` and the C++-only test aid `nixParseStorePath`.
 void makeJenSet(EvalState & state, Value & v)
 {
     auto & t = table();
-    auto attrs = state.buildBindings(t.size() + 1);
+    auto attrs = state.buildBindings(t.size() + 2);
+    {
+        PrimOp op;
+        op.name = "jen.nixParseStorePath";
+        op.args = {"path"};
+        op.arity = 1;
+        op.doc = nixParseStorePathDoc;
+        compat::setImpl(op, nixParseStorePath);
+        attrs.alloc("nixParseStorePath").mkPrimOp(new PrimOp(std::move(op)));
+    }
     attrs.alloc("version").mkString(std::string(version()));
     for (auto & b : t) {
         PrimOp op;

@@ -53,6 +53,7 @@ static BUILTINS: &[Builtin] = &[
     crate::model::VALIDATE,
     crate::model::VALIDATE_NETWORK,
     crate::model::CHECK_NETWORK,
+    crate::state::PARSE_STORE_PATH,
 ];
 
 /// Call `builtin` and prefix any error message with `jen: <name>: `, so that

@@ -12,6 +12,7 @@ pub mod diag;
 pub mod error;
 pub mod host;
 pub mod model;
+pub mod state;
 
 #[cfg(feature = "plugin")]
 mod bridge;

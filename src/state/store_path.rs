@@ -1,0 +1,284 @@
+//! Store paths parsed exactly as the Nix this plugin runs in parses them.
+//!
+//! `nix-compat` on crates.io is an empty placeholder, so the rules are
+//! written here, from Nix 2.26.3's libstore (`StoreDirConfig::toStorePath`,
+//! `parseStorePath`, `StorePath::StorePath`, `checkName`), and proven
+//! against it by a differential test through `builtins.jen.nixParseStorePath`.
+//!
+//! A path `<storeDir>/<hash>?<name>[/<subPath>]`:
+//!
+//! 1. starts with the store directory and a `/`, with at least one more
+//!    character; the first component is not empty, `.` or `..`;
+//! 2. the component has at least 33 bytes; the first 32 are Nix base-32
+//!    (`0-9a-z` without `e o u t`); byte 33 is skipped *unchecked* (Nix
+//!    2.26 does not require it to be `-`);
+//! 3. the name (from byte 34) follows [`NAME_RULES`].
+//!
+//! Everything is checked on bytes, as Nix does: a multi-byte character can
+//! straddle the hash and the name.
+
+use crate::error::{Error, Result};
+use serde_json::{json, Value};
+
+/// Length of the hash part, in bytes.
+pub const HASH_LEN: usize = 32;
+
+/// The name rules of the Nix release the plugin targets. Newer Nix
+/// releases may reject more names that start with `.`; a port to one of
+/// them changes this one place.
+pub struct NameRules {
+    /// Longest name, in bytes.
+    pub max_len: usize,
+    /// Reject `.` and `..`, and names whose first dash-separated
+    /// component is `.` or `..` (Nix 2.26 accepts other leading dots).
+    pub reject_dot_components: bool,
+}
+
+/// Nix 2.26.3.
+pub const NAME_RULES: NameRules = NameRules {
+    max_len: 211,
+    reject_dot_components: true,
+};
+
+/// A parsed store path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorePath {
+    pub store_dir: String,
+    pub hash: String,
+    pub name: String,
+    /// What follows the store path itself, from its `/`; `None` when nothing.
+    pub sub_path: Option<String>,
+}
+
+impl StorePath {
+    /// `{ storeDir; hash; name; subPath; }` (`subPath` null when absent).
+    pub fn to_json(&self) -> Value {
+        json!({ "storeDir": self.store_dir, "hash": self.hash, "name": self.name, "subPath": self.sub_path })
+    }
+
+    /// The store path without its sub-path.
+    pub fn base(&self) -> String {
+        format!("{}/{}-{}", self.store_dir, self.hash, self.name)
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Is `c` one of Nix's base-32 digits?
+pub fn is_base32(c: u8) -> bool {
+    matches!(c, b'0'..=b'9' | b'a'..=b'z') && !matches!(c, b'e' | b'o' | b'u' | b't')
+}
+
+/// Check a store path name; the message says which rule failed.
+pub fn check_name(name: &[u8]) -> std::result::Result<(), String> {
+    let shown = lossy(name);
+    if name.is_empty() {
+        return Err("name must not be empty".into());
+    }
+    if name.len() > NAME_RULES.max_len {
+        return Err(format!(
+            "name '{shown}' must be no longer than {} characters",
+            NAME_RULES.max_len
+        ));
+    }
+    if NAME_RULES.reject_dot_components && name[0] == b'.' {
+        match name {
+            [b'.'] | [b'.', b'.'] => return Err(format!("name '{shown}' is not valid")),
+            [b'.', b'-', ..] => {
+                return Err(format!(
+                    "name '{shown}' is not valid: first dash-separated component must not be '.'"
+                ))
+            }
+            [b'.', b'.', b'-', ..] => {
+                return Err(format!(
+                    "name '{shown}' is not valid: first dash-separated component must not be '..'"
+                ))
+            }
+            _ => {}
+        }
+    }
+    if let Some(&c) = name
+        .iter()
+        .find(|&&c| !(c.is_ascii_alphanumeric() || b"+-._?=".contains(&c)))
+    {
+        return Err(format!(
+            "name '{shown}' contains illegal character '{}'",
+            lossy(&[c])
+        ));
+    }
+    Ok(())
+}
+
+/// Parse `path` as a path in the store `store_dir` (absolute, canonical,
+/// no trailing `/`). Failures are invalid input with Nix's reason.
+pub fn parse(store_dir: &str, path: &str) -> Result<StorePath> {
+    let dir = store_dir.as_bytes();
+    let p = path.as_bytes();
+    // isInDir(path, storeDir)
+    let in_store = p.first() == Some(&b'/')
+        && p.starts_with(dir)
+        && p.len() >= dir.len() + 2
+        && p[dir.len()] == b'/';
+    if !in_store {
+        return Err(Error::invalid(format!(
+            "path '{path}' is not in the Nix store"
+        )));
+    }
+    let start = dir.len() + 1;
+    let end = p[start..]
+        .iter()
+        .position(|&c| c == b'/')
+        .map_or(p.len(), |i| start + i);
+    let base = &p[start..end];
+    // parseStorePath canonicalises <storeDir>/<base>: an empty, '.' or '..'
+    // component leaves the store directory.
+    if base.is_empty() || base == b"." || base == b".." {
+        let canon = match base {
+            b".." => parent(store_dir),
+            _ => store_dir.to_string(),
+        };
+        return Err(Error::invalid(format!(
+            "path '{canon}' is not in the Nix store"
+        )));
+    }
+    if base.len() < HASH_LEN + 1 {
+        return Err(Error::invalid(format!(
+            "'{}' is too short to be a valid store path",
+            lossy(base)
+        )));
+    }
+    if let Some(&c) = base[..HASH_LEN].iter().find(|&&c| !is_base32(c)) {
+        return Err(Error::invalid(format!(
+            "store path '{}' contains illegal base-32 character '{}'",
+            lossy(base),
+            lossy(&[c])
+        )));
+    }
+    let name = &base[HASH_LEN + 1..];
+    check_name(name).map_err(|why| {
+        Error::invalid(format!(
+            "path '{}' is not a valid store path: {why}",
+            lossy(base)
+        ))
+    })?;
+    // Every byte checked is ASCII from here, except byte 33 (never read).
+    Ok(StorePath {
+        store_dir: store_dir.to_string(),
+        hash: lossy(&base[..HASH_LEN]),
+        name: lossy(name),
+        sub_path: (end < p.len()).then(|| path[end..].to_string()),
+    })
+}
+
+fn parent(dir: &str) -> String {
+    match dir.rfind('/') {
+        Some(0) | None => "/".into(),
+        Some(i) => dir[..i].to_string(),
+    }
+}
+
+/// Check that `store_dir` is usable: absolute, canonical, not `/`.
+pub fn check_store_dir(store_dir: &str) -> Result<()> {
+    let canonical = store_dir.starts_with('/')
+        && store_dir.len() > 1
+        && !store_dir.ends_with('/')
+        && store_dir[1..]
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..");
+    if canonical {
+        Ok(())
+    } else {
+        Err(Error::misuse(format!(
+            "the store directory '{store_dir}' must be an absolute, normalised path other than /"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    const H: &str = "0123456789abcdfghijklmnpqrsvwxyz";
+
+    #[test]
+    fn parses_store_paths_and_sub_paths() {
+        let p = parse("/nix/store", &format!("/nix/store/{H}-hello-2.12")).unwrap();
+        assert_eq!(
+            (p.hash.as_str(), p.name.as_str(), p.sub_path.as_deref()),
+            (H, "hello-2.12", None)
+        );
+        let p = parse("/nix/store", &format!("/nix/store/{H}-hello/bin/hello")).unwrap();
+        assert_eq!(p.sub_path.as_deref(), Some("/bin/hello"));
+        assert_eq!(p.base(), format!("/nix/store/{H}-hello"));
+        let p = parse("/nix/store", &format!("/nix/store/{H}-x/")).unwrap();
+        assert_eq!(p.sub_path.as_deref(), Some("/"));
+    }
+
+    #[test]
+    fn rejects_with_nix_reasons() {
+        let e = |s: String| parse("/nix/store", &s).unwrap_err().message;
+        assert_eq!(
+            e("/nix/stor/x".into()),
+            "path '/nix/stor/x' is not in the Nix store"
+        );
+        assert_eq!(
+            e("/nix/store/".into()),
+            "path '/nix/store/' is not in the Nix store"
+        );
+        assert_eq!(
+            e("/nix/store/..".into()),
+            "path '/nix' is not in the Nix store"
+        );
+        assert_eq!(
+            e("/nix/store/abc".into()),
+            "'abc' is too short to be a valid store path"
+        );
+        assert!(e(format!("/nix/store/{}e-x", &H[..31])).contains("illegal base-32 character 'e'"));
+        assert!(e(format!("/nix/store/{H}-a b")).contains("contains illegal character ' '"));
+        assert!(e(format!("/nix/store/{H}-.")).ends_with("name '.' is not valid"));
+        assert!(e(format!("/nix/store/{H}-..-x")).contains("must not be '..'"));
+        assert!(e(format!("/nix/store/{H}-{}", "a".repeat(212))).contains("no longer than 211"));
+    }
+
+    #[test]
+    fn keeps_nix_2_26_quirks() {
+        // The byte after the hash is not checked.
+        assert_eq!(
+            parse("/nix/store", &format!("/nix/store/{H}_x"))
+                .unwrap()
+                .name,
+            "x"
+        );
+        // Leading dots are fine unless the first component is . or ..
+        assert_eq!(
+            parse("/nix/store", &format!("/nix/store/{H}-.x"))
+                .unwrap()
+                .name,
+            ".x"
+        );
+        assert_eq!(
+            parse("/nix/store", &format!("/nix/store/{H}-..."))
+                .unwrap()
+                .name,
+            "..."
+        );
+        // A multi-byte character straddling hash and name does not panic.
+        assert!(parse("/nix/store", &format!("/nix/store/{H}éx")).is_err());
+        assert!(parse("/nix/store", &format!("/nix/store/{}é-x", &H[..31])).is_err());
+    }
+
+    #[test]
+    fn store_dirs_must_be_canonical() {
+        for bad in [
+            "nix/store",
+            "/",
+            "/nix/store/",
+            "/nix//store",
+            "/nix/./store",
+        ] {
+            assert!(check_store_dir(bad).is_err(), "{bad}");
+        }
+        check_store_dir("/nix/store").unwrap();
+    }
+}
