@@ -14,6 +14,7 @@
 #  include <nix/expr/json-to-value.hh>
 #  include <nix/store/store-api.hh>
 #  include <nix/util/terminal.hh>
+#  include <nix/util/util.hh>
 #else
 #  include <eval.hh>
 #  include <eval-inline.hh>
@@ -22,6 +23,7 @@
 #  include <json-to-value.hh>
 #  include <store-api.hh>
 #  include <terminal.hh>
+#  include <util.hh>
 #endif
 
 #include <nlohmann/json.hpp>

@@ -93,6 +93,18 @@ nlohmann::json fileJson(EvalState & state, PosIdx pos, Value & v, bool toStore)
         compat::forEachListItem(v, [&](Value & e) { out.push_back(fileJson(state, pos, e, toStore)); });
         return out;
     }
+    if (v.type() == nString) {
+        // A string with store context ("${./site}", a derivation output) is
+        // a file in the store: realise it and find its real location, as
+        // builtins.readFile does, so that chroot stores and IFD work.
+        NixStringContext context;
+        auto s = state.coerceToString(pos, v, context, "while evaluating a file argument", false, false).toOwned();
+        if (!context.empty() && state.store->isInStore(s)) {
+            auto rewrites = state.realiseContext(context);
+            return nlohmann::json{{"$path", state.toRealPath(rewriteStrings(s, rewrites), context)}};
+        }
+        return nlohmann::json(s);
+    }
     NixStringContext context;
     return printValueAsJSON(state, true, v, pos, context, toStore);
 }

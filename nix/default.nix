@@ -18,6 +18,5 @@ in
 {
   dataModel = builtins.fromJSON (builtins.readFile ./data-model.json);
   lib = import ./lib.nix { inherit jen; };
-  # nixosModules.unionMounts arrives with the state-path check (builtins.jen.checkStatePaths).
-  nixosModules = { };
+  nixosModules.unionMounts = ./modules/union-mounts.nix;
 }

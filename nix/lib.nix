@@ -4,8 +4,6 @@ let
   inherit (builtins)
     attrNames
     attrValues
-    concatLists
-    concatMap
     concatStringsSep
     filter
     genList
@@ -45,38 +43,53 @@ let
     };
   };
 
+  # The union mounts of a validated machine, as checkStatePaths takes them.
+  # `static` comes from the machine as written (`orig`): a builtin's result
+  # crosses JSON and loses string context, and the units must keep the
+  # static content's store path as a dependency.
+  machineMounts =
+    orig: m:
+    map (d: {
+      name = d;
+      inherit (m.sites.${d}) owner mountPoint;
+      static = orig.sites.${d}.static;
+      stateDir = m.sites.${d}.state;
+    }) (filter (d: m.sites.${d}.writable) (attrNames m.sites));
+
+  # Static trees must not ship files under their sites' dynamic paths.
+  checkStatic =
+    orig: m:
+    map (
+      d:
+      jen.checkStaticTree {
+        static = orig.sites.${d}.static;
+        inherit (m.sites.${d}) dynamic;
+      }
+    ) (filter (d: m.sites.${d}.writable && m.sites.${d}.dynamic != [ ]) (attrNames m.sites));
+
   planMachine =
-    network: name: m:
+    original: network: name: m:
     let
-      writable = filter (d: m.sites.${d}.writable) (attrNames m.sites);
-      mounts = map (d: {
-        name = d;
-        inherit (m.sites.${d}) static owner;
-        stateDir = m.sites.${d}.state;
-        inherit (m.sites.${d}) mountPoint;
-      }) writable;
+      orig = original.machines.${name};
+      state = jen.checkStatePaths { mounts = machineMounts orig m; };
       host = address network name m;
     in
-    {
+    builtins.deepSeq (checkStatic orig m) {
       machine = m;
       target = {
         inherit host;
         inherit (m.ssh) port user;
       };
-      inherit mounts;
+      inherit (state) mounts warnings;
       # What must be backed up: the writable branches (user content).
-      backup = map (x: x.stateDir) mounts;
-      # What a deploy must never write: the writable branches and the
-      # mount points over them.
-      exclude = concatMap (x: [
-        x.stateDir
-        x.mountPoint
-      ]) mounts;
+      inherit (state) backup;
+      # What a deploy must never write: the branches and their mount points.
+      inherit (state) exclude;
       units = builtins.listToAttrs (
         map (x: {
           name = "www-mount-${x.name}";
           value = mountUnit x;
-        }) mounts
+        }) (machineMounts orig m)
       );
       # A nixops4 resource for nixops4-nixos.
       nixops4 = {
@@ -90,7 +103,7 @@ let
     };
 in
 {
-  inherit address mountUnit;
+  inherit address mountUnit machineMounts;
 
   # Validate `network` (builtins.jen.validateNetwork: every violation at
   # once) and plan every machine: { <machine> = { machine; target; mounts;
@@ -102,7 +115,7 @@ in
     in
     {
       network = n.name;
-      machines = mapAttrs (planMachine n) n.machines;
+      machines = mapAttrs (planMachine network n) n.machines;
     };
 
   # A plan as a short text report, one block per machine.
@@ -139,6 +152,7 @@ in
             "  exclude  ${if p.exclude == [ ] then "-" else concatStringsSep " " p.exclude}"
             "  units    ${if p.units == { } then "-" else concatStringsSep " " (attrNames p.units)}"
           ]
+          ++ map (w: "  warning  ${w}") p.warnings
         );
     in
     concatStringsSep "\n\n" (

@@ -54,6 +54,8 @@ static BUILTINS: &[Builtin] = &[
     crate::model::VALIDATE_NETWORK,
     crate::model::CHECK_NETWORK,
     crate::state::PARSE_STORE_PATH,
+    crate::state::CHECK_STATE_PATHS,
+    crate::state::CHECK_STATIC_TREE,
 ];
 
 /// Call `builtin` and prefix any error message with `jen: <name>: `, so that

@@ -1,6 +1,8 @@
-//! State-path checks: store paths as Nix parses them (union-mount layouts
-//! and static trees are issue #5's next parts).
+//! State-path checks: store paths as Nix parses them, union-mount
+//! layouts, and static content that must not hold dynamic data.
 
+pub mod mounts;
+pub mod static_tree;
 pub mod store_path;
 
 use crate::args;
@@ -56,4 +58,64 @@ pub const PARSE_STORE_PATH: Builtin = Builtin {
     files: &[],
     paths: PathMode::AsString,
     run: parse_store_path,
+};
+
+pub const CHECK_STATE_PATHS: Builtin = Builtin {
+    name: "checkStatePaths",
+    args: &["args"],
+    doc: r#"
+    Check union-mount layouts, `{ mounts; storeDir ? builtins.storeDir; }`,
+    where each mount is `{ name; static; stateDir; mountPoint; owner ? null; }`:
+    read-only `static` store content with the writable `stateDir` over it,
+    shown on `mountPoint`. Return
+    `{ mounts; backup; exclude; warnings; }`: `backup` lists the writable
+    branches (user data), `exclude` what a deploy must never write (the
+    branches and the mount points). Or raise one catchable error listing
+    every violation:
+
+    - `stateDir`, `mountPoint`: absolute and normalised, outside the store,
+      not a system directory (`/ /nix /etc /proc /sys /dev /run /boot /usr /var`);
+    - `static`: a valid store path (a Nix path value is copied to the store);
+    - no two mounts share a state directory or mount point, and none lies
+      inside another, its own mount's included;
+    - `owner`: a valid user name; `name`: unique.
+
+    Warnings: a writable branch under `/run` or `/tmp` (lost on reboot), a
+    branch without owner (stays root's).
+
+    ```nix
+    nix-repl> (builtins.jen.checkStatePaths { mounts = [ {
+                name = "jekor.com"; static = "${./site}"; owner = "fsrest";
+                stateDir = "/var/jekor.com"; mountPoint = "/www/jekor.com"; } ]; }).backup
+    [ "/var/jekor.com" ]
+    ```
+    "#,
+    files: &[],
+    paths: PathMode::ToStore,
+    run: |host, a| mounts::check_state_paths(&a[0], &host.store_dir()),
+};
+
+pub const CHECK_STATIC_TREE: Builtin = Builtin {
+    name: "checkStaticTree",
+    args: &["args"],
+    doc: r#"
+    Check that static content, `{ static; dynamic = [ globs ]; }`, holds no
+    file under the paths declared dynamic (those only the writable branch
+    may hold), since a deploy would put them over the production data.
+    `static` is a path or a store path that exists locally; it is read
+    through Nix (pure evaluation rules apply), without following symbolic
+    links. Globs are relative to `static` (`comments/**`, `**/*.db`,
+    `uploads`: a match on a directory covers what is under it).
+
+    Returns `{ static; files; }` (files checked) or raises a catchable error
+    listing the offending files (the first 100, and how many more).
+
+    ```nix
+    nix-repl> builtins.jen.checkStaticTree { static = ./site; dynamic = [ "comments/**" ]; }
+    { files = 3; static = "/home/me/site"; }
+    ```
+    "#,
+    files: &["args.static"],
+    paths: PathMode::AsString,
+    run: |host, a| static_tree::check_static_tree(host, &a[0]),
 };

@@ -179,6 +179,13 @@ impl Nix {
             .unwrap_or_else(|e| panic!("bad JSON from nix ({e}): {}", r.stdout))
     }
 
+    /// `value` with `--impure`: for expressions that read the test's files.
+    pub fn value_impure(&self, expr: &str) -> serde_json::Value {
+        let r = self.eval_json_args(expr, &["--impure"]);
+        serde_json::from_str(r.expect_ok())
+            .unwrap_or_else(|e| panic!("bad JSON from nix ({e}): {}", r.stdout))
+    }
+
     /// `nix eval --raw --expr EXPR`.
     pub fn eval_raw(&self, expr: &str) -> Run {
         let mut c = self.command("nix");
