@@ -186,7 +186,18 @@ fn call_inner(index: usize, args_json: &str, host: &ffi::Host) -> Result<serde_j
         );
     }
     let _span = tracing::debug_span!("builtin", name = builtin.name).entered();
-    let args: Vec<serde_json::Value> = serde_json::from_str(args_json).map_err(|e| {
+    // The arguments arrive as one JSON array: one level more than the values.
+    let depth = crate::depth::depth(args_json).saturating_sub(1);
+    if depth > crate::depth::MAX_DEPTH {
+        return Err(Error::misuse(format!(
+            "jen: {}: an argument is nested {depth} levels deep; the limit is {}",
+            builtin.name,
+            crate::depth::MAX_DEPTH
+        )));
+    }
+    let mut de = serde_json::Deserializer::from_str(args_json);
+    de.disable_recursion_limit();
+    let args: Vec<serde_json::Value> = serde::Deserialize::deserialize(&mut de).map_err(|e| {
         Error::internal(format!(
             "jen: {}: the shim sent invalid JSON: {e}",
             builtin.name

@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod builtins;
+pub mod depth;
 pub mod diag;
 pub mod error;
 pub mod host;
