@@ -13,6 +13,7 @@ pub mod diag;
 pub mod error;
 pub mod host;
 pub mod model;
+pub mod ssh;
 pub mod state;
 
 #[cfg(feature = "plugin")]
