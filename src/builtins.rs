@@ -56,6 +56,7 @@ static BUILTINS: &[Builtin] = &[
     crate::state::PARSE_STORE_PATH,
     crate::state::CHECK_STATE_PATHS,
     crate::state::CHECK_STATIC_TREE,
+    crate::ssh::RESOLVE_SSH_CONFIG,
     crate::ssh::KNOWN_HOST_KEYS,
 ];
 

@@ -1,6 +1,7 @@
-//! SSH target discovery: known_hosts lookups (ssh_config resolution and
-//! `sshTargets` are issue #4's next parts).
+//! SSH target discovery: ssh_config resolution and known_hosts lookups,
+//! as OpenSSH does them (`sshTargets` is issue #4's next part).
 
+pub mod config;
 pub mod known_hosts;
 pub mod pattern;
 
@@ -37,6 +38,151 @@ fn known_host_keys(host: &dyn Host, a: &[Value]) -> Result<Value> {
     }
     Ok(known_hosts::lookup(&files, name, port))
 }
+
+/// The local facts: from `local` when given, else (impure evaluation
+/// only) from the process: `$USER`, `$HOME`, the kernel's host name and
+/// the real uid.
+fn local_facts(host: &dyn Host, v: Option<&Value>) -> Result<config::Local> {
+    let given = match v {
+        Some(v) => Some(args::attrs(v, "local")?),
+        None => None,
+    };
+    if let Some(g) = given {
+        args::only_attrs(g, &["user", "home", "hostname", "uid"], "local")?;
+    }
+    let get = |k: &str, from_env: &dyn Fn() -> Option<String>| -> Result<String> {
+        if let Some(v) = given.and_then(|g| args::optional(g, k)) {
+            return Ok(args::string(v, &format!("local.{k}"))?.to_string());
+        }
+        if host.is_pure() {
+            return Err(Error::misuse(format!(
+                "local.{k} is needed: in pure evaluation the local user, home and host name must be passed as `local`"
+            )));
+        }
+        from_env()
+            .ok_or_else(|| Error::misuse(format!("local.{k} is not given and cannot be found out")))
+    };
+    let user = get("user", &|| std::env::var("USER").ok())?;
+    let home = get("home", &|| std::env::var("HOME").ok())?;
+    let hostname = get("hostname", &|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|s| s.trim().to_string())
+    })?;
+    let uid = match given.and_then(|g| args::optional(g, "uid")) {
+        Some(u) => u32::try_from(args::integer(u, "local.uid")?)
+            .map_err(|_| Error::misuse("local.uid is not a uid"))?,
+        None if host.is_pure() => 0,
+        None => std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("Uid:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0),
+    };
+    Ok(config::Local {
+        user,
+        home,
+        hostname,
+        uid,
+    })
+}
+
+fn resolve_ssh_config(host: &dyn Host, a: &[Value]) -> Result<Value> {
+    let o = args::attrs(&a[0], "the argument")?;
+    args::only_attrs(
+        o,
+        &["config", "host", "user", "port", "sshDir", "local"],
+        "the argument",
+    )?;
+    let cfg = FileArg::from_json(args::required(o, "config", "the argument")?, "config")?;
+    let text = cfg.content(host)?;
+    let name = args::string(args::required(o, "host", "the argument")?, "host")?;
+    let user = args::optional(o, "user")
+        .map(|u| args::string(u, "user"))
+        .transpose()?;
+    let port = match args::optional(o, "port") {
+        Some(p) => Some(
+            u16::try_from(args::integer(p, "port")?)
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| Error::misuse("port is not a TCP port"))?,
+        ),
+        None => None,
+    };
+    let ssh_dir = match (args::optional(o, "sshDir"), cfg.path()) {
+        (Some(d), _) => match d.get(args::PATH_TAG).and_then(Value::as_str) {
+            Some(p) => p.to_string(),
+            None => args::string(d, "sshDir")?.to_string(),
+        },
+        (None, Some(p)) => p.rsplit_once('/').map_or("/".to_string(), |(d, _)| {
+            if d.is_empty() {
+                "/".into()
+            } else {
+                d.to_string()
+            }
+        }),
+        (None, None) => {
+            return Err(Error::misuse(
+                "sshDir is needed to resolve relative Includes when config is a string",
+            ))
+        }
+    };
+    let local = local_facts(host, args::optional(o, "local"))?;
+    let req = config::Request {
+        config: &text,
+        config_name: cfg.display(),
+        host: name,
+        user,
+        port,
+        ssh_dir: &ssh_dir,
+        local: &local,
+    };
+    config::resolve(host, &req)
+}
+
+pub const RESOLVE_SSH_CONFIG: Builtin = Builtin {
+    name: "resolveSshConfig",
+    args: &["args"],
+    doc: r#"
+    Resolve an ssh_config for a host as OpenSSH 9.2's
+    `ssh -G -F <config> [-l user] [-p port] <host>` does:
+    `{ config; host; user ? null; port ? null; sshDir ? <dir of config>; local ? { user; home; hostname; uid; }; }`
+    → `{ hostname; port; user; identityfile; certificatefile; proxyjump;
+    proxycommand; identitiesonly; stricthostkeychecking; userknownhostsfile;
+    hostkeyalias; forwardagent; controlpath; controlmaster;
+    serveraliveinterval; connecttimeout; }` (unset ones `null`).
+
+    `config` is a path or a string of content. Semantics as OpenSSH: the
+    first obtained value wins; `Host` and `Match` (`all host originalhost
+    user localuser canonical final`); `Include` with globs, relative to
+    `sshDir` (OpenSSH: `~/.ssh`); `%` tokens and `~` expanded where
+    `ssh -G` expands them (`controlpath`, `userknownhostsfile`; not
+    `identityfile`). `Match exec`, hostname canonicalisation and `${VAR}`
+    are refused: they need commands, DNS or the environment.
+
+    `local` gives the local user, home, host name and uid (`%u %d %l %L %i`,
+    `~`, `Match localuser`, the default user). In impure evaluation they
+    default to the process's own; in pure evaluation they must be given.
+
+    ```nix
+    nix-repl> (builtins.jen.resolveSshConfig {
+                config = "Host www
+  HostName 144.217.85.49
+  Port 2222
+";
+                host = "www"; sshDir = "/home/me/.ssh";
+                local = { user = "me"; home = "/home/me"; hostname = "laptop"; };
+              }).port
+    2222
+    ```
+    "#,
+    files: &["args.config", "args.sshDir"],
+    paths: PathMode::AsString,
+    run: resolve_ssh_config,
+};
 
 pub const KNOWN_HOST_KEYS: Builtin = Builtin {
     name: "knownHostKeys",
