@@ -14,15 +14,6 @@ let
 
   pad = n: s: if stringLength s >= n then s else s + concatStringsSep "" (genList (_: " ") (n - stringLength s));
 
-  # The address a machine is deployed to, in the seed's order: an explicit
-  # targetHost, the provider's address (hetzner's mainIPv4), else
-  # <machine>.<tld> (or the bare name without a tld).
-  address =
-    network: name: m:
-    m.targetHost or m.provider.address or m.provider.mainIPv4 or (
-      if network ? tld then "${name}.${network.tld}" else name
-    );
-
   # The systemd unit that mounts one writable site, as the seed's
   # www-mount service: create the writable branch, hand it to its owner,
   # union-mount it (copy-on-write) over the read-only static content, and
@@ -68,19 +59,17 @@ let
     ) (filter (d: m.sites.${d}.writable && m.sites.${d}.dynamic != [ ]) (attrNames m.sites));
 
   planMachine =
-    original: network: name: m:
+    original: targets: network: name: m:
     let
       orig = original.machines.${name};
       state = jen.checkStatePaths { mounts = machineMounts orig m; };
-      host = address network name m;
+      target = targets.${name};
     in
     builtins.deepSeq (checkStatic orig m) {
       machine = m;
-      target = {
-        inherit host;
-        inherit (m.ssh) port user;
-      };
-      inherit (state) mounts warnings;
+      inherit target;
+      inherit (state) mounts;
+      warnings = state.warnings ++ target.warnings;
       # What must be backed up: the writable branches (user content).
       inherit (state) backup;
       # What a deploy must never write: the branches and their mount points.
@@ -95,27 +84,43 @@ let
       nixops4 = {
         type = "nixos";
         ssh = {
-          inherit host;
-          inherit (m.ssh) user;
-          opts = if m.ssh.port == 22 then [ ] else [ "-p" (toString m.ssh.port) ];
+          inherit (target)
+            host
+            user
+            opts
+            hostPublicKey
+            ;
         };
       };
     };
 in
 {
-  inherit address mountUnit machineMounts;
+  inherit mountUnit machineMounts;
 
   # Validate `network` (builtins.jen.validateNetwork: every violation at
   # once) and plan every machine: { <machine> = { machine; target; mounts;
-  # backup; exclude; units; nixops4; }; }.
+  # backup; exclude; units; nixops4; warnings; }; }. The SSH targets come
+  # from builtins.jen.sshTargets with `sshConfig`, `knownHosts` and `local`.
   plan =
-    { network }:
+    {
+      network,
+      sshConfig ? null,
+      knownHosts ? [ ],
+      local ? null,
+    }:
     let
       n = jen.validateNetwork network;
+      targets = jen.sshTargets (
+        {
+          inherit network sshConfig knownHosts;
+        }
+        // (if local == null then { } else { inherit local; })
+        // (if sshConfig == null || builtins.isPath sshConfig then { } else { sshDir = "/nonexistent"; })
+      );
     in
     {
       network = n.name;
-      machines = mapAttrs (planMachine network n) n.machines;
+      machines = mapAttrs (planMachine network targets n) n.machines;
     };
 
   # A plan as a short text report, one block per machine.
@@ -143,7 +148,10 @@ in
         concatStringsSep "\n" (
           [
             "machine ${name} (${p.machine.provider.type})"
-            "  deploy   ${p.target.user}@${p.target.host} port ${toString p.target.port}"
+            "  deploy   ${p.target.user}@${p.target.host} port ${toString p.target.port}${
+              if p.target.proxyJump == null then "" else " via ${p.target.proxyJump}"
+            }"
+            "  hostkey  ${if p.target.hostPublicKey == null then "unknown" else p.target.hostPublicKey}"
             "  sites"
           ]
           ++ map site (attrNames p.machine.sites)

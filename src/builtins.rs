@@ -58,6 +58,7 @@ static BUILTINS: &[Builtin] = &[
     crate::state::CHECK_STATIC_TREE,
     crate::ssh::RESOLVE_SSH_CONFIG,
     crate::ssh::KNOWN_HOST_KEYS,
+    crate::ssh::SSH_TARGETS,
 ];
 
 /// Call `builtin` and prefix any error message with `jen: <name>: `, so that

@@ -25,11 +25,26 @@ fn the_example_network_plans_with_defaults_mounts_and_units() {
         c.args(["--arg", "variant", &format!("\"{variant}\""), "plan"]);
         let plan: serde_json::Value = serde_json::from_str(nix.run(c).expect_ok()).unwrap();
         let www = &plan["machines"]["www"];
+        let t = &www["target"];
         assert_eq!(
-            www["target"],
-            json!({"host": host, "port": 22, "user": "root"}),
+            (t["host"].as_str(), t["port"].as_u64(), t["user"].as_str()),
+            (Some(host), Some(22), Some("root")),
             "{variant}"
         );
+        let host_key =
+            std::fs::read_to_string(project_root().join("examples/jen/keys/www_host_ed25519.pub"))
+                .unwrap();
+        let host_key: String = host_key
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(t["hostPublicKey"], json!(host_key), "{variant}");
+        assert_eq!(t["lockout"], json!(false), "{variant}: {t}");
+        assert!(t["identityFiles"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("examples/jen/keys/deploy_ed25519"));
         assert_eq!(www["backup"], json!(["/var/jekor.com", "/var/jekos.net"]));
         assert_eq!(
             www["exclude"],
@@ -60,7 +75,7 @@ fn the_example_network_plans_with_defaults_mounts_and_units() {
         );
         assert_eq!(
             www["nixops4"]["ssh"],
-            json!({"host": host, "user": "root", "opts": []})
+            json!({"host": host, "user": "root", "opts": [], "hostPublicKey": host_key})
         );
         assert_eq!(www["units"].as_object().unwrap().len(), 2);
     }

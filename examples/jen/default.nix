@@ -8,7 +8,17 @@
 let
   jen = import ../../nix { };
   network = import ./network.nix { inherit variant; };
-  plan = jen.lib.plan { inherit network; };
+  plan = jen.lib.plan {
+    inherit network;
+    # The deploy identity by its absolute path: toString keeps the private
+    # key out of the store.
+    sshConfig = ''
+      Host *
+        IdentityFile ${toString ./keys/deploy_ed25519}
+        IdentitiesOnly yes
+    '';
+    knownHosts = ./known_hosts;
+  };
 in
 {
   inherit network plan;

@@ -43,6 +43,9 @@ pub struct Request<'a> {
     pub port: Option<u16>,
     /// Where relative `Include`s are looked up (OpenSSH: `~/.ssh`).
     pub ssh_dir: &'a str,
+    /// The user when neither `user` nor the config names one; `None`
+    /// means the local user, as ssh does.
+    pub default_user: Option<&'a str>,
     pub local: &'a Local,
 }
 
@@ -812,7 +815,10 @@ pub fn resolve(host_fs: &dyn Host, req: &Request) -> Result<Value> {
 
     let o = &r.o;
     let port = o.port.unwrap_or(22);
-    let user = o.user.clone().unwrap_or_else(|| req.local.user.clone());
+    let user = o
+        .user
+        .clone()
+        .unwrap_or_else(|| req.default_user.unwrap_or(&req.local.user).to_string());
     let identity = if o.identity_files.is_empty() {
         [
             "id_rsa",

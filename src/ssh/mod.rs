@@ -4,6 +4,7 @@
 pub mod config;
 pub mod known_hosts;
 pub mod pattern;
+pub mod targets;
 
 use crate::args::{self, FileArg};
 use crate::builtins::{Builtin, PathMode};
@@ -40,8 +41,8 @@ fn known_host_keys(host: &dyn Host, a: &[Value]) -> Result<Value> {
 }
 
 /// The local facts: from `local` when given, else (impure evaluation
-/// only) from the process: `$USER`, `$HOME`, the kernel's host name and
-/// the real uid.
+/// only) from the process: its uid, `$USER` (else the uid's passwd entry),
+/// the passwd home (as ssh uses it, else `$HOME`), the kernel's host name.
 fn local_facts(host: &dyn Host, v: Option<&Value>) -> Result<config::Local> {
     let given = match v {
         Some(v) => Some(args::attrs(v, "local")?),
@@ -62,13 +63,6 @@ fn local_facts(host: &dyn Host, v: Option<&Value>) -> Result<config::Local> {
         from_env()
             .ok_or_else(|| Error::misuse(format!("local.{k} is not given and cannot be found out")))
     };
-    let user = get("user", &|| std::env::var("USER").ok())?;
-    let home = get("home", &|| std::env::var("HOME").ok())?;
-    let hostname = get("hostname", &|| {
-        std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .ok()
-            .map(|s| s.trim().to_string())
-    })?;
     let uid = match given.and_then(|g| args::optional(g, "uid")) {
         Some(u) => u32::try_from(args::integer(u, "local.uid")?)
             .map_err(|_| Error::misuse("local.uid is not a uid"))?,
@@ -82,6 +76,25 @@ fn local_facts(host: &dyn Host, v: Option<&Value>) -> Result<config::Local> {
             })
             .unwrap_or(0),
     };
+    // The passwd entry of the uid, as ssh itself looks the user up.
+    let passwd = || -> Option<(String, String)> {
+        let text = std::fs::read_to_string("/etc/passwd").ok()?;
+        text.lines()
+            .map(|l| l.split(':').collect::<Vec<_>>())
+            .find(|f| f.len() > 5 && f[2] == uid.to_string())
+            .map(|f| (f[0].to_string(), f[5].to_string()))
+    };
+    let user = get("user", &|| {
+        std::env::var("USER").ok().or_else(|| passwd().map(|p| p.0))
+    })?;
+    let home = get("home", &|| {
+        passwd().map(|p| p.1).or_else(|| std::env::var("HOME").ok())
+    })?;
+    let hostname = get("hostname", &|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|s| s.trim().to_string())
+    })?;
     Ok(config::Local {
         user,
         home,
@@ -138,6 +151,7 @@ fn resolve_ssh_config(host: &dyn Host, a: &[Value]) -> Result<Value> {
         user,
         port,
         ssh_dir: &ssh_dir,
+        default_user: None,
         local: &local,
     };
     config::resolve(host, &req)
@@ -182,6 +196,91 @@ pub const RESOLVE_SSH_CONFIG: Builtin = Builtin {
     files: &["args.config", "args.sshDir"],
     paths: PathMode::AsString,
     run: resolve_ssh_config,
+};
+
+fn ssh_targets(host: &dyn Host, a: &[Value]) -> Result<Value> {
+    let o = args::attrs(&a[0], "the argument")?;
+    args::only_attrs(
+        o,
+        &["network", "sshConfig", "knownHosts", "sshDir", "local"],
+        "the argument",
+    )?;
+    let network = args::required(o, "network", "the argument")?;
+    let cfg = args::optional(o, "sshConfig")
+        .map(|c| FileArg::from_json(c, "sshConfig"))
+        .transpose()?;
+    let cfg_text = cfg.as_ref().map(|c| c.content(host)).transpose()?;
+    let ssh_dir = match (
+        args::optional(o, "sshDir"),
+        cfg.as_ref().and_then(FileArg::path),
+    ) {
+        (Some(d), _) => match d.get(args::PATH_TAG).and_then(Value::as_str) {
+            Some(p) => p.to_string(),
+            None => args::string(d, "sshDir")?.to_string(),
+        },
+        (None, Some(p)) => p
+            .rsplit_once('/')
+            .map_or("/".into(), |(d, _)| d.to_string()),
+        (None, None) => "/nonexistent-sshDir".to_string(),
+    };
+    let mut known = Vec::new();
+    if let Some(kh) = args::optional(o, "knownHosts") {
+        let items: Vec<&Value> = match kh {
+            Value::Array(xs) => xs.iter().collect(),
+            v => vec![v],
+        };
+        for (i, item) in items.iter().enumerate() {
+            let f = FileArg::from_json(item, &format!("knownHosts[{i}]"))?;
+            known.push((f.display().to_string(), f.content(host)?));
+        }
+    }
+    let local = local_facts(host, args::optional(o, "local"))?;
+    let inputs = targets::Inputs {
+        ssh_config: cfg_text
+            .as_deref()
+            .map(|t| (t, cfg.as_ref().map_or("<string>", FileArg::display))),
+        ssh_dir: &ssh_dir,
+        known_hosts: known,
+        local: &local,
+    };
+    targets::ssh_targets(host, network, &inputs)
+}
+
+pub const SSH_TARGETS: Builtin = Builtin {
+    name: "sshTargets",
+    args: &["args"],
+    doc: r#"
+    The SSH target of every machine of a network,
+    `{ network; sshConfig ? null; knownHosts ? [ ]; sshDir ? <sshConfig's dir>; local ? { ... }; }`
+    → `{ <machine> = { host; hostname; port; user; identityFiles; proxyJump;
+    opts; hostPublicKey; storeUri; lockout; warnings; }; }`.
+
+    The network is validated first (`builtins.jen.validateNetwork`). The
+    address is the machine's `targetHost`, else its provider's address
+    (hetzner `mainIPv4`), else `<machine>.<tld>`. The network's explicit
+    `ssh.user` and `ssh.port` act as `ssh -l` and `-p` over `sshConfig`,
+    resolved as `builtins.jen.resolveSshConfig` does (the user defaults to
+    `root`, the data model's default); `ssh.via` becomes the jump host.
+    `hostPublicKey` (`"type base64"`) is the first plain key `knownHosts`
+    has for the host (or its `HostKeyAlias`), or `null` with a warning; a
+    host whose only keys are revoked is an error.
+
+    `host`, `user`, `opts` and `hostPublicKey` plug into nixops4-nixos's
+    `ssh.host`, `ssh.user`, `ssh.opts` and `ssh.hostPublicKey`.
+    `lockout = true` (with a warning) when the machine declares
+    `authorizedKeys` and none of the identities ssh would offer (their
+    readable `.pub` halves) is among them; `null` when it cannot be told.
+    `local` is as for `resolveSshConfig` (required in pure evaluation).
+
+    ```nix
+    nix-repl> (builtins.jen.sshTargets { network = import ./network.nix { };
+                knownHosts = ./known_hosts; local = { user = "me"; home = "/home/me"; hostname = "laptop"; }; }).www.hostPublicKey
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA..."
+    ```
+    "#,
+    files: &["args.sshConfig", "args.knownHosts", "args.sshDir"],
+    paths: PathMode::AsString,
+    run: ssh_targets,
 };
 
 pub const KNOWN_HOST_KEYS: Builtin = Builtin {

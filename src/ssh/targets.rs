@@ -1,0 +1,220 @@
+//! SSH targets of a network's machines (`builtins.jen.sshTargets`),
+//! shaped for nixops4-nixos (`ssh.host`, `ssh.user`, `ssh.opts`,
+//! `ssh.hostPublicKey`).
+//!
+//! For each machine: the address in the seed's order (`targetHost`, the
+//! provider's address, `<machine>.<tld>`, the bare name); the network's
+//! explicit `ssh.user`/`ssh.port` act as `ssh -l`/`-p` over an optional
+//! ssh_config, resolved as `ssh -G` does; `ssh.via` becomes the ProxyJump
+//! (unless the config sets one); the host key comes from known_hosts
+//! (under `HostKeyAlias` when set).
+
+use super::config::{self, Local};
+use super::known_hosts;
+use crate::error::{Error, Result};
+use crate::host::Host;
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+
+/// The address a machine is deployed to (see the module doc).
+pub fn address(network: &Value, name: &str, m: &Value) -> String {
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    s(m.get("targetHost"))
+        .or_else(|| s(m.get("provider").and_then(|p| p.get("address"))))
+        .or_else(|| s(m.get("provider").and_then(|p| p.get("mainIPv4"))))
+        .or_else(|| s(network.get("tld")).map(|t| format!("{name}.{t}")))
+        .unwrap_or_else(|| name.to_string())
+}
+
+/// Everything the targets depend on besides the network.
+pub struct Inputs<'a> {
+    pub ssh_config: Option<(&'a str, &'a str)>, // (content, name)
+    pub ssh_dir: &'a str,
+    pub known_hosts: Vec<(String, String)>,
+    pub local: &'a Local,
+}
+
+fn pub_keys(host: &dyn Host, files: &[String], home: &str) -> (Vec<String>, usize) {
+    let mut keys = Vec::new();
+    let mut readable = 0;
+    for f in files {
+        let path = match f.strip_prefix("~/") {
+            Some(rest) => format!("{}/{rest}", home.trim_end_matches('/')),
+            None => f.clone(),
+        };
+        if let Ok(text) = host.read_file(&format!("{path}.pub")) {
+            readable += 1;
+            let mut parts = text.split_whitespace();
+            if let (Some(t), Some(k)) = (parts.next(), parts.next()) {
+                keys.push(format!("{t} {k}"));
+            }
+        }
+    }
+    (keys, readable)
+}
+
+/// `{ <machine> = { host; hostname; port; user; identityFiles; proxyJump;
+/// opts; hostPublicKey; storeUri; lockout; warnings; }; }`.
+pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result<Value> {
+    let network = crate::model::network::validate_network(original)?;
+    let machines = network["machines"].as_object().cloned().unwrap_or_default();
+    let mut out = Map::new();
+    let mut revoked_only = Vec::new();
+    for (name, m) in &machines {
+        let explicit = &original["machines"][name]["ssh"];
+        let addr = address(&network, name, m);
+        let (cfg_text, cfg_name) = inputs.ssh_config.unwrap_or(("", "<no ssh_config>"));
+        let req = config::Request {
+            config: cfg_text,
+            config_name: cfg_name,
+            host: &addr,
+            user: explicit.get("user").and_then(Value::as_str),
+            port: explicit
+                .get("port")
+                .and_then(Value::as_u64)
+                .and_then(|p| u16::try_from(p).ok()),
+            ssh_dir: inputs.ssh_dir,
+            // The data model's default deploy user, not the local one.
+            default_user: Some("root"),
+            local: inputs.local,
+        };
+        let r = config::resolve(host, &req).map_err(|e| Error {
+            kind: e.kind,
+            message: format!("machine {name}: {}", e.message),
+        })?;
+        let mut warnings = Vec::new();
+        let user = r["user"].as_str().unwrap_or("root").to_string();
+        let hostname = r["hostname"].as_str().unwrap_or(&addr).to_string();
+        let port = r["port"].as_u64().unwrap_or(22) as u16;
+        let jump = match (
+            r["proxyjump"].as_str(),
+            m["ssh"].get("via").and_then(Value::as_str),
+        ) {
+            (Some(j), _) => Some(j.to_string()),
+            (None, Some(via)) => {
+                let vm = &machines[via];
+                let vport = vm["ssh"]["port"].as_u64().unwrap_or(22);
+                let vuser = vm["ssh"]["user"].as_str().unwrap_or("root");
+                let vaddr = address(&network, via, vm);
+                Some(if vport == 22 {
+                    format!("{vuser}@{vaddr}")
+                } else {
+                    format!("{vuser}@{vaddr}:{vport}")
+                })
+            }
+            (None, None) => None,
+        };
+        let alias = r["hostkeyalias"].as_str().map(str::to_string).or_else(|| {
+            m["ssh"]
+                .get("hostKeyAlias")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        let lookup = alias.clone().unwrap_or_else(|| hostname.clone());
+        let found = known_hosts::lookup(&inputs.known_hosts, &lookup, port);
+        let key = found["keys"]
+            .as_array()
+            .and_then(|ks| ks.iter().find(|k| k["marker"].is_null()))
+            .map(|k| {
+                format!(
+                    "{} {}",
+                    k["type"].as_str().unwrap_or(""),
+                    k["key"].as_str().unwrap_or("")
+                )
+            });
+        if key.is_none() {
+            if !found["revoked"].as_array().is_none_or(|r| r.is_empty()) {
+                revoked_only.push(format!(
+                    "machine {name}: every known host key of {} is revoked",
+                    known_hosts::lookup_name(&lookup, port)
+                ));
+            } else {
+                warnings.push(format!(
+                    "no host key for {} in knownHosts: hostPublicKey is null",
+                    known_hosts::lookup_name(&lookup, port)
+                ));
+            }
+        }
+        let identity: Vec<String> = r["identityfile"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+
+        // Lockout: authorized keys declared, and no offered identity among them.
+        let authorized: Vec<String> = m["ssh"]["authorizedKeys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k.as_str())
+            .map(|k| k.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+            .collect();
+        let lockout = if authorized.is_empty() {
+            Value::Null
+        } else {
+            let (offered, readable) = pub_keys(host, &identity, &inputs.local.home);
+            if readable == 0 {
+                warnings.push("cannot check for lockout: no public half (<identityfile>.pub) of an offered identity is readable".into());
+                Value::Null
+            } else {
+                let locked = !offered.iter().any(|k| authorized.contains(k));
+                if locked {
+                    warnings.push(format!(
+                        "lockout: none of the {} offered identities is among {user}'s authorizedKeys; a deploy would lock you out",
+                        offered.len()
+                    ));
+                }
+                json!(locked)
+            }
+        };
+
+        let mut opts = Vec::new();
+        if port != 22 {
+            opts.extend(["-p".to_string(), port.to_string()]);
+        }
+        if let Some(j) = &jump {
+            opts.extend(["-J".to_string(), j.clone()]);
+        }
+        if let Some(a) = &alias {
+            opts.extend(["-o".to_string(), format!("HostKeyAlias={a}")]);
+        }
+        let mut params = Vec::new();
+        if let Some(k) = &key {
+            params.push(format!(
+                "base64-ssh-public-host-key={}",
+                base64::engine::general_purpose::STANDARD.encode(k)
+            ));
+        }
+        if port != 22 || jump.is_some() {
+            warnings.push(
+                "storeUri cannot carry the port or jump host: pass them in NIX_SSHOPTS".into(),
+            );
+        }
+        let store_uri = format!(
+            "ssh-ng://{user}@{hostname}{}{}",
+            if params.is_empty() { "" } else { "?" },
+            params.join("&")
+        );
+        out.insert(
+            name.clone(),
+            json!({
+                "host": hostname,
+                "hostname": hostname,
+                "port": port,
+                "user": user,
+                "identityFiles": identity,
+                "proxyJump": jump,
+                "opts": opts,
+                "hostPublicKey": key,
+                "storeUri": store_uri,
+                "lockout": lockout,
+                "warnings": warnings,
+            }),
+        );
+    }
+    if !revoked_only.is_empty() {
+        return Err(Error::invalid(revoked_only.join("\n")));
+    }
+    Ok(Value::Object(out))
+}

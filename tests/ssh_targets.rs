@@ -1,0 +1,132 @@
+//! sshTargets in the real Nix: addresses, ports, jump hosts, host keys
+//! (found, missing, revoked) and the lockout check.
+#![cfg(feature = "plugin")]
+
+mod common;
+use common::*;
+use serde_json::json;
+
+const K1: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDKLS+BVdQUow3W5sTe+fS0Oo5rvUCblpzAOWIY0rNX2";
+const K2: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOeKUS6ScBYV6jIvV9guGeDTn9/x4nOgpon2ccg8wNDE";
+
+fn targets(nix: &Nix, machines: &str, extra: &str) -> common::Run {
+    let local = r#"{ user = "me"; home = "/nonexistent-home"; hostname = "laptop"; }"#;
+    nix.eval_json_args(
+        &format!(r#"builtins.jen.sshTargets {{ network = {{ name = "t"; tld = "lan"; machines = {machines}; }}; local = {local}; {extra} }}"#),
+        &["--impure"],
+    )
+}
+
+#[test]
+fn addresses_ports_jumps_and_host_keys() {
+    let nix = Nix::new();
+    let kh = format!("[db.lan]:2222 {K2}\n10.0.0.1 {K1}\n");
+    let machines = r#"{
+        bastion = { provider = { type = "none"; address = "10.0.0.1"; }; };
+        db = { provider.type = "virtualbox"; ssh = { port = 2222; user = "deploy"; via = "bastion"; }; };
+        web = { provider.type = "virtualbox"; };
+      }"#;
+    let r = targets(&nix, machines, &format!("knownHosts = {};", nix_str(&kh)));
+    let v: serde_json::Value = serde_json::from_str(r.expect_ok()).unwrap();
+    assert_eq!(v["bastion"]["host"], "10.0.0.1");
+    assert_eq!(v["bastion"]["hostPublicKey"], K1);
+    assert_eq!(v["db"]["host"], "db.lan");
+    assert_eq!(v["db"]["user"], "deploy");
+    assert_eq!(v["db"]["proxyJump"], "root@10.0.0.1");
+    assert_eq!(
+        v["db"]["opts"],
+        json!(["-p", "2222", "-J", "root@10.0.0.1"])
+    );
+    assert_eq!(v["db"]["hostPublicKey"], K2);
+    assert!(v["db"]["storeUri"]
+        .as_str()
+        .unwrap()
+        .starts_with("ssh-ng://deploy@db.lan?base64-ssh-public-host-key="));
+    assert_eq!(v["web"]["hostPublicKey"], json!(null));
+    assert!(
+        v["web"]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("no host key for web.lan"),
+        "{}",
+        v["web"]
+    );
+    assert_eq!(v["web"]["user"], "root");
+}
+
+#[test]
+fn an_ssh_config_applies_under_the_networks_explicit_settings() {
+    let nix = Nix::new();
+    let cfg =
+        "Host web.lan\n  HostName 192.0.2.7\n  User cfguser\n  Port 2200\n  HostKeyAlias web\n";
+    let kh = format!("[web]:2200 {K2}\n");
+    let machines = r#"{ web = { provider.type = "virtualbox"; }; api = { provider.type = "virtualbox"; ssh.user = "explicit"; }; }"#;
+    let r = targets(
+        &nix,
+        machines,
+        &format!(
+            "sshConfig = {}; sshDir = \"/x\"; knownHosts = {};",
+            nix_str(cfg),
+            nix_str(&kh)
+        ),
+    );
+    let v: serde_json::Value = serde_json::from_str(r.expect_ok()).unwrap();
+    assert_eq!(v["web"]["host"], "192.0.2.7");
+    assert_eq!(v["web"]["user"], "cfguser");
+    assert_eq!(v["web"]["port"], 2200);
+    assert_eq!(
+        v["web"]["hostPublicKey"], K2,
+        "looked up under the HostKeyAlias"
+    );
+    assert_eq!(
+        v["web"]["opts"],
+        json!(["-p", "2200", "-o", "HostKeyAlias=web"])
+    );
+    assert_eq!(v["api"]["user"], "explicit");
+}
+
+#[test]
+fn only_revoked_keys_is_an_error() {
+    let nix = Nix::new();
+    let kh = format!("@revoked web.lan {K1}\n");
+    let r = targets(
+        &nix,
+        r#"{ web = { provider.type = "virtualbox"; }; }"#,
+        &format!("knownHosts = {};", nix_str(&kh)),
+    );
+    let err = r.expect_err();
+    assert!(
+        err.contains("jen: sshTargets: machine web: every known host key of web.lan is revoked"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_lockout_check_compares_offered_identities_with_authorized_keys() {
+    let nix = Nix::new();
+    let keys = project_root().join("examples/jen/keys");
+    let cfg = format!(
+        "Host *\n  IdentityFile {}/deploy_ed25519\n  IdentitiesOnly yes\n",
+        keys.display()
+    );
+    let deploy = std::fs::read_to_string(keys.join("deploy_ed25519.pub")).unwrap();
+    for (authorized, locked) in [(deploy.trim().to_string(), false), (K1.to_string(), true)] {
+        let machines = format!(
+            r#"{{ web = {{ provider.type = "virtualbox"; ssh.authorizedKeys = [ {} ]; }}; }}"#,
+            nix_str(&authorized)
+        );
+        let r = targets(
+            &nix,
+            &machines,
+            &format!("sshConfig = {}; sshDir = \"/x\";", nix_str(&cfg)),
+        );
+        let v: serde_json::Value = serde_json::from_str(r.expect_ok()).unwrap();
+        assert_eq!(v["web"]["lockout"], json!(locked), "{}", v["web"]);
+        let warned = v["web"]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with("lockout:"));
+        assert_eq!(warned, locked);
+    }
+}
