@@ -59,6 +59,7 @@ static BUILTINS: &[Builtin] = &[
     crate::ssh::RESOLVE_SSH_CONFIG,
     crate::ssh::KNOWN_HOST_KEYS,
     crate::ssh::SSH_TARGETS,
+    crate::ssh::PROBE_SSH,
 ];
 
 /// Call `builtin` and prefix any error message with `jen: <name>: `, so that

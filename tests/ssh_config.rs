@@ -18,8 +18,104 @@ const HOSTS: &[&str] = &[
     "WWW",
 ];
 
-/// The corpus; `@DIR@` is the directory of included files.
-fn corpus() -> Vec<&'static str> {
+/// A deterministic generator (xorshift64*), so a disagreement reproduces.
+struct Gen(u64);
+impl Gen {
+    fn next(&mut self) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 33) as usize
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.next() % xs.len()]
+    }
+}
+
+/// Random configs from a small grammar: blocks under `Host` or `Match`
+/// headers with random patterns, each setting a few options.
+fn generated(n: usize) -> Vec<String> {
+    const PATS: &[&str] = &[
+        "www",
+        "*",
+        "w*",
+        "*.example.com",
+        "?????",
+        "*.lan",
+        "10.0.0.*",
+        "WWW",
+        "db*",
+        "bastion",
+    ];
+    const HEADERS: &[&str] = &[
+        "",
+        "Host",
+        "Match host",
+        "Match originalhost",
+        "Match user",
+        "Match final host",
+        "Match !host",
+        "Match all",
+        "Match canonical",
+    ];
+    const OPTS: &[&str] = &[
+        "Port 2201",
+        "Port 2202",
+        "User u1",
+        "User u2",
+        "HostName web.lan",
+        "HostName %h.example.com",
+        "IdentityFile ~/.ssh/k1",
+        "IdentityFile ~/.ssh/k2",
+        "ProxyJump j1",
+        "ProxyCommand nc %h %p",
+        "StrictHostKeyChecking yes",
+        "StrictHostKeyChecking accept-new",
+        "UserKnownHostsFile ~/.ssh/kh1 ~/.ssh/kh2",
+        "HostKeyAlias a1",
+        "ControlPath ~/.ssh/cp-%C",
+        "ControlMaster auto",
+        "ServerAliveInterval 30",
+        "ConnectTimeout 5",
+        "ForwardAgent yes",
+        "IdentitiesOnly yes",
+        "CertificateFile ~/.ssh/c1",
+    ];
+    let mut g = Gen(0x73736863666721);
+    (0..n)
+        .map(|_| {
+            let mut text = String::new();
+            for _ in 0..(1 + g.next() % 5) {
+                let header = g.pick(HEADERS);
+                let pats: Vec<&str> = (0..(1 + g.next() % 2)).map(|_| g.pick(PATS)).collect();
+                match header {
+                    "" => {}
+                    "Host" => text.push_str(&format!("Host {}\n", pats.join(" "))),
+                    "Match all" | "Match canonical" => text.push_str(&format!("{header}\n")),
+                    "Match user" => text.push_str(&format!(
+                        "Match user {}\n",
+                        g.pick(&["root", "deploy", "u*", "!root,*"])
+                    )),
+                    h => text.push_str(&format!("{h} {}\n", pats.join(","))),
+                }
+                for _ in 0..(1 + g.next() % 3) {
+                    text.push_str(&format!("  {}\n", g.pick(OPTS)));
+                }
+            }
+            text
+        })
+        .collect()
+}
+
+/// The corpus: hand-written cases for each rule, then generated ones;
+/// `@DIR@` is the directory of included files.
+fn corpus() -> Vec<String> {
+    let mut v: Vec<String> = hand_written().into_iter().map(String::from).collect();
+    v.extend(generated(40));
+    v
+}
+
+fn hand_written() -> Vec<&'static str> {
     vec![
         "",
         "Host www\n  Port 2222\n",
@@ -235,7 +331,7 @@ fn resolve_ssh_config_agrees_with_ssh_g() {
         }
     }
     println!(
-        "ssh_config: {} configs x {} hosts x 2 users = {} resolutions, {} refused by ssh, {} disagreements",
+        "ssh_config: {} configs (40 generated) x {} hosts x 2 users = {} resolutions, {} refused by ssh, {} disagreements",
         configs.len(),
         HOSTS.len(),
         expected.len(),

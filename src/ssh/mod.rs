@@ -4,6 +4,7 @@
 pub mod config;
 pub mod known_hosts;
 pub mod pattern;
+pub mod probe;
 pub mod targets;
 
 use crate::args::{self, FileArg};
@@ -281,6 +282,53 @@ pub const SSH_TARGETS: Builtin = Builtin {
     files: &["args.sshConfig", "args.knownHosts", "args.sshDir"],
     paths: PathMode::AsString,
     run: ssh_targets,
+};
+
+fn probe_ssh(host: &dyn Host, a: &[Value]) -> Result<Value> {
+    let o = args::attrs(&a[0], "the argument")?;
+    args::only_attrs(o, &["host", "port", "timeoutMs"], "the argument")?;
+    let name = args::string(args::required(o, "host", "the argument")?, "host")?;
+    let port = match args::optional(o, "port") {
+        Some(p) => u16::try_from(args::integer(p, "port")?)
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| Error::misuse("port is not a TCP port"))?,
+        None => 22,
+    };
+    let ms = match args::optional(o, "timeoutMs") {
+        Some(t) => u64::try_from(args::integer(t, "timeoutMs")?)
+            .ok()
+            .filter(|t| (1..=60_000).contains(t))
+            .ok_or_else(|| Error::misuse("timeoutMs must be 1 to 60000"))?,
+        None => 3000,
+    };
+    if host.is_pure() {
+        return Err(Error::misuse(
+            "probeSsh opens a network connection, which pure evaluation forbids (use --impure)",
+        ));
+    }
+    probe::probe(name, port, std::time::Duration::from_millis(ms))
+}
+
+pub const PROBE_SSH: Builtin = Builtin {
+    name: "probeSsh",
+    args: &["args"],
+    doc: r#"
+    Ask whether an SSH server answers, `{ host; port ? 22; timeoutMs ? 3000; }`:
+    a TCP connection and the server's identification line, no key exchange
+    and no login. Returns `{ reachable; banner; address; error; }`; an
+    unreachable host is a result (`reachable = false` with the reason), not
+    an error. The only builtin that touches the network: it refuses in
+    pure evaluation.
+
+    ```nix
+    nix-repl> builtins.jen.probeSsh { host = "127.0.0.1"; port = 2222; }
+    { address = "127.0.0.1:2222"; banner = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10"; error = null; reachable = true; }
+    ```
+    "#,
+    files: &[],
+    paths: PathMode::AsString,
+    run: probe_ssh,
 };
 
 pub const KNOWN_HOST_KEYS: Builtin = Builtin {
