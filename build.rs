@@ -20,11 +20,17 @@ mod plugin {
             std::env::var("JEN_NIX_PREFIX").unwrap_or_else(|_| "/opt/jen-nix/2.26.3".into()),
         );
         let libdir = prefix.join("lib/x86_64-linux-gnu");
-        let pc_path = [libdir.join("pkgconfig"), prefix.join("lib/pkgconfig")]
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(":");
+        // The prefix first, then whatever the environment already has (a
+        // nixpkgs build finds Nix through its own PKG_CONFIG_PATH).
+        println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
+        let mut dirs = vec![
+            libdir.join("pkgconfig").display().to_string(),
+            prefix.join("lib/pkgconfig").display().to_string(),
+        ];
+        if let Ok(existing) = std::env::var("PKG_CONFIG_PATH") {
+            dirs.push(existing);
+        }
+        let pc_path = dirs.join(":");
         // SAFETY of set_var: build scripts are single-threaded here.
         unsafe { std::env::set_var("PKG_CONFIG_PATH", &pc_path) };
 

@@ -1,0 +1,82 @@
+//! flake.nix cannot be built here (nixpkgs cannot be fetched); this test
+//! checks what can be: it parses, and its outputs evaluate with the
+//! project's Nix against a stand-in nixpkgs (tests/data/fake-nixpkgs.nix)
+//! to the listed attributes, built from the right parts.
+#![cfg(feature = "plugin")]
+
+mod common;
+use common::*;
+use serde_json::json;
+
+#[test]
+fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
+    let nix = Nix::new();
+    let root = project_root();
+    let mut c = nix.command("nix-instantiate");
+    c.arg("--parse").arg(root.join("flake.nix"));
+    nix.run(c).expect_ok();
+
+    let expr = format!(
+        r#"let
+          flake = import {root}/flake.nix;
+          nixpkgs = import {root}/tests/data/fake-nixpkgs.nix;
+          outs = flake.outputs {{ self = outs; inherit nixpkgs; }};
+          pkgs = outs.packages.x86_64-linux;
+        in {{
+          outputs = builtins.attrNames outs;
+          packages = builtins.attrNames pkgs;
+          systems = builtins.attrNames outs.packages;
+          name = pkgs.default.name;
+          features = pkgs.default.args.buildFeatures;
+          prefix = pkgs.default.args.env.JEN_NIX_PREFIX;
+          wrapper = pkgs.nix-with-jen.script;
+          overlay = builtins.attrNames (outs.overlays.default (nixpkgs.legacyPackages.x86_64-linux) (nixpkgs.legacyPackages.x86_64-linux));
+          checks = builtins.attrNames outs.checks.x86_64-linux;
+          devShell = outs.devShells.x86_64-linux.default.name;
+          module = builtins.isPath outs.nixosModules.unionMounts;
+          lib = builtins.attrNames outs.lib;
+        }}"#,
+        root = root.display()
+    );
+    let v = nix.value_impure(&expr);
+    assert_eq!(
+        v["outputs"],
+        json!([
+            "checks",
+            "devShells",
+            "lib",
+            "nixosModules",
+            "overlays",
+            "packages"
+        ])
+    );
+    assert_eq!(
+        v["packages"],
+        json!(["default", "jen-builtins", "nix-with-jen"])
+    );
+    assert_eq!(v["systems"], json!(["aarch64-linux", "x86_64-linux"]));
+    assert_eq!(
+        v["name"],
+        json!(format!("jen-builtins-{}", env!("CARGO_PKG_VERSION")))
+    );
+    assert_eq!(v["features"], json!(["plugin"]));
+    assert_eq!(
+        v["prefix"],
+        "/nix/store/00000000000000000000000000000000-nix-2.26.3"
+    );
+    let wrapper = v["wrapper"].as_str().unwrap();
+    assert!(
+        wrapper.contains(
+            "--option plugin-files /nix/store/00000000000000000000000000000000-jen-builtins-"
+        ),
+        "{wrapper}"
+    );
+    assert!(wrapper.contains("/lib/libjen_builtins.so"), "{wrapper}");
+    assert_eq!(v["overlay"], json!(["jen-builtins", "nix-with-jen"]));
+    assert_eq!(v["checks"], json!(["jen-builtins"]));
+    assert_eq!(v["module"], json!(true));
+    assert_eq!(
+        v["lib"],
+        json!(["formatPlan", "machineMounts", "mountUnit", "plan"])
+    );
+}
