@@ -115,7 +115,6 @@ in
           inherit network sshConfig knownHosts;
         }
         // (if local == null then { } else { inherit local; })
-        // (if sshConfig == null || builtins.isPath sshConfig then { } else { sshDir = "/nonexistent"; })
       );
     in
     {

@@ -9,19 +9,6 @@ use common::*;
 use serde_json::{json, Value};
 use std::process::Command;
 
-struct Gen(u64);
-impl Gen {
-    fn next(&mut self) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 33) as usize
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.next() % xs.len()]
-    }
-}
-
 const NAMES: &[&str] = &[
     "a.example.com",
     "b.example.com",
@@ -131,10 +118,10 @@ fn known_host_keys_agree_with_ssh_keygen() {
     let mut files = Vec::new();
     for n in 0..40 {
         let mut text = String::new();
-        for _ in 0..(3 + g.next() % 6) {
-            let count = 1 + g.next() % 3;
+        for _ in 0..(3 + g.below(6)) {
+            let count = 1 + g.below(3);
             let names: Vec<&str> = (0..count).map(|_| g.pick(NAMES)).collect();
-            let marker = match g.next() % 10 {
+            let marker = match g.below(10) {
                 0 => "@cert-authority ",
                 1 => "@revoked ",
                 _ => "",
@@ -142,7 +129,7 @@ fn known_host_keys_agree_with_ssh_keygen() {
             text.push_str(&format!(
                 "{marker}{} {} c{n}\n",
                 names.join(","),
-                keys[g.next() % keys.len()]
+                keys[g.below(keys.len())]
             ));
         }
         let plain = dir.join(format!("plain{n}"));

@@ -18,20 +18,6 @@ const HOSTS: &[&str] = &[
     "WWW",
 ];
 
-/// A deterministic generator (xorshift64*), so a disagreement reproduces.
-struct Gen(u64);
-impl Gen {
-    fn next(&mut self) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 33) as usize
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.next() % xs.len()]
-    }
-}
-
 /// Random configs from a small grammar: blocks under `Host` or `Match`
 /// headers with random patterns, each setting a few options.
 fn generated(n: usize) -> Vec<String> {
@@ -85,9 +71,9 @@ fn generated(n: usize) -> Vec<String> {
     (0..n)
         .map(|_| {
             let mut text = String::new();
-            for _ in 0..(1 + g.next() % 5) {
+            for _ in 0..(1 + g.below(5)) {
                 let header = g.pick(HEADERS);
-                let pats: Vec<&str> = (0..(1 + g.next() % 2)).map(|_| g.pick(PATS)).collect();
+                let pats: Vec<&str> = (0..(1 + g.below(2))).map(|_| g.pick(PATS)).collect();
                 match header {
                     "" => {}
                     "Host" => text.push_str(&format!("Host {}\n", pats.join(" "))),
@@ -98,7 +84,7 @@ fn generated(n: usize) -> Vec<String> {
                     )),
                     h => text.push_str(&format!("{h} {}\n", pats.join(","))),
                 }
-                for _ in 0..(1 + g.next() % 3) {
+                for _ in 0..(1 + g.below(3)) {
                     text.push_str(&format!("  {}\n", g.pick(OPTS)));
                 }
             }

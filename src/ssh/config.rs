@@ -41,8 +41,9 @@ pub struct Request<'a> {
     pub host: &'a str,
     pub user: Option<&'a str>,
     pub port: Option<u16>,
-    /// Where relative `Include`s are looked up (OpenSSH: `~/.ssh`).
-    pub ssh_dir: &'a str,
+    /// Where relative `Include`s are looked up (OpenSSH: `~/.ssh`);
+    /// `None` makes a relative `Include` an error.
+    pub ssh_dir: Option<&'a str>,
     /// The user when neither `user` nor the config names one; `None`
     /// means the local user, as ssh does.
     pub default_user: Option<&'a str>,
@@ -496,7 +497,10 @@ impl<'a> Resolver<'a> {
             let path = if a.starts_with('/') || a.starts_with('~') {
                 self.tilde(a, name, line)?
             } else {
-                format!("{}/{a}", self.req.ssh_dir.trim_end_matches('/'))
+                let dir = self.req.ssh_dir.ok_or_else(|| {
+                    err(name, line, format!("Include {a}: sshDir is needed to resolve relative Includes when config is a string"))
+                })?;
+                format!("{}/{a}", dir.trim_end_matches('/'))
             };
             for file in self.glob(&path)? {
                 let text = self.host_fs.read_file(&file)?;

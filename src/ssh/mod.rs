@@ -28,17 +28,43 @@ fn known_host_keys(host: &dyn Host, a: &[Value]) -> Result<Value> {
         .ok()
         .filter(|p| *p > 0)
         .ok_or_else(|| Error::misuse(format!("port {port} is not a TCP port")))?;
-    let kh = args::required(o, "knownHosts", "the argument")?;
-    let items: Vec<&Value> = match kh {
+    let files = file_list(
+        host,
+        args::required(o, "knownHosts", "the argument")?,
+        "knownHosts",
+    )?;
+    Ok(known_hosts::lookup(&files, name, port))
+}
+
+/// A file argument that may also be a list of them: `(name, content)` each.
+fn file_list(host: &dyn Host, v: &Value, what: &str) -> Result<Vec<(String, String)>> {
+    let items: Vec<&Value> = match v {
         Value::Array(xs) => xs.iter().collect(),
         v => vec![v],
     };
     let mut files = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let f = FileArg::from_json(item, &format!("knownHosts[{i}]"))?;
+        let f = FileArg::from_json(item, &format!("{what}[{i}]"))?;
         files.push((f.display().to_string(), f.content(host)?));
     }
-    Ok(known_hosts::lookup(&files, name, port))
+    Ok(files)
+}
+
+/// `sshDir`, where relative `Include`s are found: given (a path or a
+/// string), else the directory of the config file, else unknown (a
+/// relative `Include` is then an error).
+fn ssh_dir_arg(v: Option<&Value>, config_path: Option<&str>) -> Result<Option<String>> {
+    Ok(match (v, config_path) {
+        (Some(d), _) => Some(match d.get(args::PATH_TAG).and_then(Value::as_str) {
+            Some(p) => p.to_string(),
+            None => args::string(d, "sshDir")?.to_string(),
+        }),
+        (None, Some(p)) => Some(match p.rsplit_once('/') {
+            Some(("", _)) | None => "/".to_string(),
+            Some((d, _)) => d.to_string(),
+        }),
+        (None, None) => None,
+    })
 }
 
 /// The local facts: from `local` when given, else (impure evaluation
@@ -126,24 +152,7 @@ fn resolve_ssh_config(host: &dyn Host, a: &[Value]) -> Result<Value> {
         ),
         None => None,
     };
-    let ssh_dir = match (args::optional(o, "sshDir"), cfg.path()) {
-        (Some(d), _) => match d.get(args::PATH_TAG).and_then(Value::as_str) {
-            Some(p) => p.to_string(),
-            None => args::string(d, "sshDir")?.to_string(),
-        },
-        (None, Some(p)) => p.rsplit_once('/').map_or("/".to_string(), |(d, _)| {
-            if d.is_empty() {
-                "/".into()
-            } else {
-                d.to_string()
-            }
-        }),
-        (None, None) => {
-            return Err(Error::misuse(
-                "sshDir is needed to resolve relative Includes when config is a string",
-            ))
-        }
-    };
+    let ssh_dir = ssh_dir_arg(args::optional(o, "sshDir"), cfg.path())?;
     let local = local_facts(host, args::optional(o, "local"))?;
     let req = config::Request {
         config: &text,
@@ -151,7 +160,7 @@ fn resolve_ssh_config(host: &dyn Host, a: &[Value]) -> Result<Value> {
         host: name,
         user,
         port,
-        ssh_dir: &ssh_dir,
+        ssh_dir: ssh_dir.as_deref(),
         default_user: None,
         local: &local,
     };
@@ -211,36 +220,20 @@ fn ssh_targets(host: &dyn Host, a: &[Value]) -> Result<Value> {
         .map(|c| FileArg::from_json(c, "sshConfig"))
         .transpose()?;
     let cfg_text = cfg.as_ref().map(|c| c.content(host)).transpose()?;
-    let ssh_dir = match (
+    let ssh_dir = ssh_dir_arg(
         args::optional(o, "sshDir"),
         cfg.as_ref().and_then(FileArg::path),
-    ) {
-        (Some(d), _) => match d.get(args::PATH_TAG).and_then(Value::as_str) {
-            Some(p) => p.to_string(),
-            None => args::string(d, "sshDir")?.to_string(),
-        },
-        (None, Some(p)) => p
-            .rsplit_once('/')
-            .map_or("/".into(), |(d, _)| d.to_string()),
-        (None, None) => "/nonexistent-sshDir".to_string(),
+    )?;
+    let known = match args::optional(o, "knownHosts") {
+        Some(kh) => file_list(host, kh, "knownHosts")?,
+        None => Vec::new(),
     };
-    let mut known = Vec::new();
-    if let Some(kh) = args::optional(o, "knownHosts") {
-        let items: Vec<&Value> = match kh {
-            Value::Array(xs) => xs.iter().collect(),
-            v => vec![v],
-        };
-        for (i, item) in items.iter().enumerate() {
-            let f = FileArg::from_json(item, &format!("knownHosts[{i}]"))?;
-            known.push((f.display().to_string(), f.content(host)?));
-        }
-    }
     let local = local_facts(host, args::optional(o, "local"))?;
     let inputs = targets::Inputs {
         ssh_config: cfg_text
             .as_deref()
             .map(|t| (t, cfg.as_ref().map_or("<string>", FileArg::display))),
-        ssh_dir: &ssh_dir,
+        ssh_dir: ssh_dir.as_deref(),
         known_hosts: known,
         local: &local,
     };

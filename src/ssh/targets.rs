@@ -29,7 +29,7 @@ pub fn address(network: &Value, name: &str, m: &Value) -> String {
 /// Everything the targets depend on besides the network.
 pub struct Inputs<'a> {
     pub ssh_config: Option<(&'a str, &'a str)>, // (content, name)
-    pub ssh_dir: &'a str,
+    pub ssh_dir: Option<&'a str>,
     pub known_hosts: Vec<(String, String)>,
     pub local: &'a Local,
 }

@@ -271,3 +271,27 @@ impl Drop for Sshd {
         let _ = self.child.wait();
     }
 }
+
+/// A small deterministic generator (xorshift64*) for the differential
+/// tests' corpora: the same corpus on every run, so a disagreement
+/// reproduces.
+pub struct Gen(pub u64);
+
+impl Gen {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545F4914F6CDD1D)
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        ((self.next_u64() >> 33) as usize) % n
+    }
+
+    /// One of `xs`.
+    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len())]
+    }
+}
