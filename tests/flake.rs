@@ -12,9 +12,24 @@ use serde_json::json;
 fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
     let nix = Nix::new();
     let root = project_root();
-    let mut c = nix.command("nix-instantiate");
-    c.arg("--parse").arg(root.join("flake.nix"));
-    nix.run(c).expect_ok();
+    // Every Nix file parses (the NixOS module needs nixpkgs to evaluate).
+    for f in [
+        "flake.nix",
+        "nix/default.nix",
+        "nix/lib.nix",
+        "nix/package.nix",
+        "nix/nix-with-jen.nix",
+        "nix/modules/union-mounts.nix",
+        "examples/jen/default.nix",
+        "examples/jen/network.nix",
+        "examples/invalid/default.nix",
+        "tests/data/fake-nixpkgs.nix",
+    ] {
+        let mut c = nix.command("nix-instantiate");
+        c.arg("--parse").arg(root.join(f));
+        let r = nix.run(c);
+        assert!(r.ok(), "{f} does not parse: {}", r.stderr);
+    }
 
     let expr = format!(
         r#"let
