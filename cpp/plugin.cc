@@ -109,6 +109,30 @@ nlohmann::json fileJson(EvalState & state, PosIdx pos, Value & v, bool toStore)
     return printValueAsJSON(state, true, v, pos, context, toStore);
 }
 
+/// Deepest nesting the shim converts; the Rust side has the same limit.
+constexpr size_t maxDepth = 1000;
+
+/// Force `v` down to `maxDepth` levels, stopping where printValueAsJSON
+/// stops (sets with `outPath` or `__toString`), and fail with a clear error
+/// past that: an infinitely deep value (`let x = { a = x; }; in x`) would
+/// otherwise overflow the stack inside printValueAsJSON.
+void checkDepth(EvalState & state, PosIdx pos, Value & v, size_t depth, const std::string & builtin)
+{
+    if (depth > maxDepth)
+        raise(state, pos, Kind::Misuse,
+              "jen: " + builtin + ": an argument is nested more than " + std::to_string(maxDepth)
+                  + " levels deep (or is infinitely recursive)");
+    state.forceValue(v, pos);
+    if (v.type() == nAttrs) {
+        if (v.attrs()->get(state.sOutPath) || v.attrs()->get(state.sToString))
+            return;
+        for (auto & a : *v.attrs())
+            checkDepth(state, a.pos, *a.value, depth + 1, builtin);
+    } else if (v.type() == nList) {
+        compat::forEachListItem(v, [&](Value & e) { checkDepth(state, pos, e, depth + 1, builtin); });
+    }
+}
+
 nlohmann::json argJson(EvalState & state, PosIdx pos, Value & v, const ArgPlan & plan, bool toStore)
 {
     state.forceValue(v, pos);
@@ -141,6 +165,7 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
     auto argv = nlohmann::json::array();
     for (size_t i = 0; i < b.args.size(); ++i) {
         try {
+            checkDepth(state, pos, *args[i], 0, b.name);
             argv.push_back(argJson(state, pos, *args[i], b.args[i], b.toStore));
         } catch (Error & e) {
             e.addTrace(
