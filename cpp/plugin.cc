@@ -160,6 +160,34 @@ nlohmann::json argJson(EvalState & state, PosIdx pos, Value & v, const ArgPlan &
     return printValueAsJSON(state, true, v, pos, context, toStore);
 }
 
+/// `orig` with the attributes of `patch` added, recursively. Untouched
+/// attributes are shared with `orig`, so their values (and string context)
+/// are not copied.
+void mergeInto(EvalState & state, PosIdx pos, Value & orig, const nlohmann::json & patch, Value & out)
+{
+    state.forceValue(orig, pos);
+    if (!patch.is_object() || orig.type() != nAttrs)
+        throw Error("jen: internal error: cannot add defaults to a value that is not a set");
+    auto attrs = state.buildBindings(orig.attrs()->size() + patch.size());
+    for (auto & a : *orig.attrs()) {
+        std::string name(state.symbols[a.name]);
+        auto it = patch.find(name);
+        if (it == patch.end() || it->empty()) {
+            attrs.insert(a.name, a.value, a.pos);
+        } else {
+            Value * nv = state.allocValue();
+            mergeInto(state, a.pos, *a.value, *it, *nv);
+            attrs.insert(a.name, nv, a.pos);
+        }
+    }
+    for (auto & [name, added] : patch.items()) {
+        if (orig.attrs()->get(state.symbols.create(name)))
+            continue;
+        parseJSON(state, added.dump(), attrs.alloc(name));
+    }
+    out.mkAttrs(attrs);
+}
+
 void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args, Value & v)
 {
     auto argv = nlohmann::json::array();
@@ -189,7 +217,12 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
         raise(state, pos, out.kind, std::string(out.text));
 
     try {
-        parseJSON(state, std::string_view(out.text.data(), out.text.size()), v);
+        if (out.merge)
+            mergeInto(state, pos, *args[0], nlohmann::json::parse(std::string(out.text)), v);
+        else
+            parseJSON(state, std::string_view(out.text.data(), out.text.size()), v);
+    } catch (nlohmann::json::exception & e) {
+        raise(state, pos, Kind::Internal, "jen: " + b.name + ": internal error: the result cannot be read back: " + e.what());
     } catch (Error & e) {
         raise(state, pos, Kind::Internal,
               "jen: " + b.name + ": internal error: the result cannot be read back: " + plainMessage(e));

@@ -25,6 +25,8 @@ mod ffi {
     struct Outcome {
         kind: Kind,
         text: String,
+        /// `text` holds only attributes to add to the first argument.
+        merge: bool,
     }
 
     /// One builtin as the shim registers it.
@@ -156,9 +158,10 @@ fn call(index: usize, args_json: &str, host: &ffi::Host) -> ffi::Outcome {
         }
     };
     match result {
-        Ok(v) => ffi::Outcome {
+        Ok((v, merge)) => ffi::Outcome {
             kind: ffi::Kind::Ok,
             text: v.to_string(),
+            merge,
         },
         Err(e) => {
             let kind = match e.kind {
@@ -170,12 +173,19 @@ fn call(index: usize, args_json: &str, host: &ffi::Host) -> ffi::Outcome {
             ffi::Outcome {
                 kind,
                 text: e.message,
+                merge: false,
             }
         }
     }
 }
 
-fn call_inner(index: usize, args_json: &str, host: &ffi::Host) -> Result<serde_json::Value> {
+/// The result, or only what it adds to the first argument (with `true`)
+/// when the builtin says so and that is all it does.
+fn call_inner(
+    index: usize,
+    args_json: &str,
+    host: &ffi::Host,
+) -> Result<(serde_json::Value, bool)> {
     let builtin = builtins::all()
         .get(index)
         .ok_or_else(|| Error::internal(format!("jen: no builtin number {index}")))?;
@@ -203,7 +213,13 @@ fn call_inner(index: usize, args_json: &str, host: &ffi::Host) -> Result<serde_j
             builtin.name
         ))
     })?;
-    builtins::call(builtin, &NixHost(host), &args)
+    let value = builtins::call(builtin, &NixHost(host), &args)?;
+    if builtin.result == builtins::ResultMode::AddsToFirstArg {
+        if let Some(patch) = builtins::additions(&args[0], &value) {
+            return Ok((patch, true));
+        }
+    }
+    Ok((value, false))
 }
 
 /// The core's [`crate::host::Host`] over the shim's.

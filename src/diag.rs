@@ -1,6 +1,6 @@
 //! Diagnostic builtins: what the other builtins see of a Nix value.
 
-use crate::builtins::{Builtin, PathMode};
+use crate::builtins::{Builtin, PathMode, ResultMode};
 use crate::error::Result;
 use crate::host::Host;
 use serde_json::Value;
@@ -29,6 +29,7 @@ pub const ECHO: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::AsString,
+    result: ResultMode::Value,
     run: echo,
 };
 
@@ -52,6 +53,7 @@ pub const TO_JSON_PRETTY: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::AsString,
+    result: ResultMode::Value,
     run: to_json_pretty,
 };
 

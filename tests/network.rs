@@ -196,3 +196,34 @@ fn without_the_plugin_the_library_says_how_to_load_it() {
     );
     assert!(err.contains("--option plugin-files"), "{err}");
 }
+
+#[test]
+fn validate_network_shares_the_original_values_and_their_context() {
+    let nix = Nix::new();
+    let v = nix.value(
+        r#"let
+             net = { name = "n"; machines.a = { provider.type = "none"; sites."a.com" = { static = "${builtins.toFile "x" "y"}"; writable = true; }; }; };
+             out = builtins.jen.validateNetwork net;
+             site = out.machines.a.sites."a.com";
+           in {
+             context = builtins.length (builtins.attrNames (builtins.getContext site.static));
+             inherit (site) state mountPoint owner writable;
+             ssh = out.machines.a.ssh;
+             same = site.static == net.machines.a.sites."a.com".static;
+           }"#,
+    );
+    assert_eq!(v["context"], json!(1), "{v}");
+    assert_eq!(v["same"], json!(true));
+    assert_eq!(
+        (
+            v["state"].clone(),
+            v["mountPoint"].clone(),
+            v["owner"].clone()
+        ),
+        (json!("/var/a.com"), json!("/www/a.com"), json!("root"))
+    );
+    assert_eq!(
+        v["ssh"],
+        json!({"authorizedKeys": [], "port": 22, "user": "root"})
+    );
+}

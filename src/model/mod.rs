@@ -7,7 +7,7 @@ pub mod schema;
 pub mod violation;
 
 use crate::args::{self, PATH_TAG};
-use crate::builtins::{Builtin, PathMode};
+use crate::builtins::{Builtin, PathMode, ResultMode};
 use crate::error::{Error, Result};
 use crate::host::Host;
 use serde_json::Value;
@@ -77,6 +77,7 @@ pub const CHECK: Builtin = Builtin {
     "#,
     files: &["schema"],
     paths: PathMode::AsString,
+    result: ResultMode::Value,
     run: |host, a| {
         schema::check(
             &schema_arg(host, &a[0])?,
@@ -106,6 +107,7 @@ pub const CHECK_WITH: Builtin = Builtin {
     "#,
     files: &["schema"],
     paths: PathMode::AsString,
+    result: ResultMode::Value,
     run: |host, a| schema::check(&schema_arg(host, &a[1])?, &a[2], &options_arg(&a[0])?),
 };
 
@@ -133,6 +135,7 @@ pub const VALIDATE: Builtin = Builtin {
     "#,
     files: &["schema"],
     paths: PathMode::AsString,
+    result: ResultMode::Value,
     run: |host, a| {
         schema::validate(
             &schema_arg(host, &a[0])?,
@@ -170,6 +173,7 @@ pub const VALIDATE_NETWORK: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::AsString,
+    result: ResultMode::AddsToFirstArg,
     run: |_, a| network::validate_network(&a[0]),
 };
 
@@ -189,6 +193,7 @@ pub const CHECK_NETWORK: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::AsString,
+    result: ResultMode::Value,
     run: |_, a| network::check_network(&a[0]),
 };
 

@@ -8,7 +8,7 @@ pub mod probe;
 pub mod targets;
 
 use crate::args::{self, FileArg};
-use crate::builtins::{Builtin, PathMode};
+use crate::builtins::{Builtin, PathMode, ResultMode};
 use crate::error::{Error, Result};
 use crate::host::Host;
 use serde_json::Value;
@@ -205,6 +205,7 @@ pub const RESOLVE_SSH_CONFIG: Builtin = Builtin {
     "#,
     files: &["args.config", "args.sshDir"],
     paths: PathMode::AsString,
+    result: ResultMode::Value,
     run: resolve_ssh_config,
 };
 
@@ -274,6 +275,7 @@ pub const SSH_TARGETS: Builtin = Builtin {
     "#,
     files: &["args.sshConfig", "args.knownHosts", "args.sshDir"],
     paths: PathMode::AsString,
+    result: ResultMode::Value,
     run: ssh_targets,
 };
 
@@ -321,6 +323,7 @@ pub const PROBE_SSH: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::AsString,
+    result: ResultMode::Value,
     run: probe_ssh,
 };
 
@@ -348,5 +351,6 @@ pub const KNOWN_HOST_KEYS: Builtin = Builtin {
     "#,
     files: &["args.knownHosts"],
     paths: PathMode::AsString,
+    result: ResultMode::Value,
     run: known_host_keys,
 };

@@ -6,7 +6,7 @@ pub mod static_tree;
 pub mod store_path;
 
 use crate::args;
-use crate::builtins::{Builtin, PathMode};
+use crate::builtins::{Builtin, PathMode, ResultMode};
 use crate::error::Result;
 use crate::host::Host;
 use serde_json::Value;
@@ -57,6 +57,7 @@ pub const PARSE_STORE_PATH: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::AsString,
+    result: ResultMode::Value,
     run: parse_store_path,
 };
 
@@ -92,6 +93,7 @@ pub const CHECK_STATE_PATHS: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::ToStore,
+    result: ResultMode::Value,
     run: |host, a| mounts::check_state_paths(&a[0], &host.store_dir()),
 };
 
@@ -117,5 +119,6 @@ pub const CHECK_STATIC_TREE: Builtin = Builtin {
     "#,
     files: &["args.static"],
     paths: PathMode::AsString,
+    result: ResultMode::Value,
     run: |host, a| static_tree::check_static_tree(host, &a[0]),
 };
