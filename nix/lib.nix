@@ -62,7 +62,8 @@ let
     original: targets: network: name: m:
     let
       orig = original.machines.${name};
-      state = jen.checkStatePaths { mounts = machineMounts orig m; };
+      mounts = machineMounts orig m;
+      state = jen.checkStatePaths { inherit mounts; };
       target = targets.${name};
     in
     builtins.deepSeq (checkStatic orig m) {
@@ -78,7 +79,7 @@ let
         map (x: {
           name = "www-mount-${x.name}";
           value = mountUnit x;
-        }) (machineMounts orig m)
+        }) mounts
       );
       # A nixops4 resource for nixops4-nixos.
       nixops4 = {

@@ -129,6 +129,15 @@ pub fn integer(v: &Value, what: &str) -> Result<i64> {
     }
 }
 
+/// `v` as a TCP port (1 to 65535), or a misuse error naming `what`.
+pub fn port(v: &Value, what: &str) -> Result<u16> {
+    let n = integer(v, what)?;
+    u16::try_from(n)
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| Error::misuse(format!("{what} {n} is not a TCP port")))
+}
+
 /// `v` as a Boolean, or a misuse error naming `what`.
 pub fn boolean(v: &Value, what: &str) -> Result<bool> {
     v.as_bool().ok_or_else(|| expected(what, "a Boolean", v))
@@ -160,6 +169,17 @@ mod tests {
             e.message,
             "config must be a path or a string, but it is an integer"
         );
+    }
+
+    #[test]
+    fn ports_are_1_to_65535() {
+        assert_eq!(port(&json!(22), "port").unwrap(), 22);
+        for bad in [json!(0), json!(65536), json!(-1)] {
+            let e = port(&bad, "port").unwrap_err();
+            assert_eq!(e.kind, crate::error::ErrorKind::Misuse);
+            assert_eq!(e.message, format!("port {bad} is not a TCP port"));
+        }
+        assert_eq!(port(&json!("22"), "port").unwrap_err().message, "port must be an integer, but it is a string");
     }
 
     #[test]

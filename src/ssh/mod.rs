@@ -21,13 +21,9 @@ fn known_host_keys(host: &dyn Host, a: &[Value]) -> Result<Value> {
         return Err(Error::misuse(format!("host \"{name}\" is not a host name")));
     }
     let port = match args::optional(o, "port") {
-        Some(p) => args::integer(p, "port")?,
+        Some(p) => args::port(p, "port")?,
         None => 22,
     };
-    let port = u16::try_from(port)
-        .ok()
-        .filter(|p| *p > 0)
-        .ok_or_else(|| Error::misuse(format!("port {port} is not a TCP port")))?;
     let files = file_list(
         host,
         args::required(o, "knownHosts", "the argument")?,
@@ -144,12 +140,7 @@ fn resolve_ssh_config(host: &dyn Host, a: &[Value]) -> Result<Value> {
         .map(|u| args::string(u, "user"))
         .transpose()?;
     let port = match args::optional(o, "port") {
-        Some(p) => Some(
-            u16::try_from(args::integer(p, "port")?)
-                .ok()
-                .filter(|p| *p > 0)
-                .ok_or_else(|| Error::misuse("port is not a TCP port"))?,
-        ),
+        Some(p) => Some(args::port(p, "port")?),
         None => None,
     };
     let ssh_dir = ssh_dir_arg(args::optional(o, "sshDir"), cfg.path())?;
@@ -284,10 +275,7 @@ fn probe_ssh(host: &dyn Host, a: &[Value]) -> Result<Value> {
     args::only_attrs(o, &["host", "port", "timeoutMs"], "the argument")?;
     let name = args::string(args::required(o, "host", "the argument")?, "host")?;
     let port = match args::optional(o, "port") {
-        Some(p) => u16::try_from(args::integer(p, "port")?)
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| Error::misuse("port is not a TCP port"))?,
+        Some(p) => args::port(p, "port")?,
         None => 22,
     };
     let ms = match args::optional(o, "timeoutMs") {
