@@ -179,7 +179,10 @@ mod tests {
             assert_eq!(e.kind, crate::error::ErrorKind::Misuse);
             assert_eq!(e.message, format!("port {bad} is not a TCP port"));
         }
-        assert_eq!(port(&json!("22"), "port").unwrap_err().message, "port must be an integer, but it is a string");
+        assert_eq!(
+            port(&json!("22"), "port").unwrap_err().message,
+            "port must be an integer, but it is a string"
+        );
     }
 
     #[test]

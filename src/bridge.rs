@@ -179,8 +179,7 @@ fn call(index: usize, args_json: &str, host: &ffi::Host) -> ffi::Outcome {
     }
 }
 
-/// The result, or only what it adds to the first argument (with `true`)
-/// when the builtin says so and that is all it does.
+/// [`builtins::call_json`] with the shim's host, after the test trigger.
 fn call_inner(
     index: usize,
     args_json: &str,
@@ -196,30 +195,7 @@ fn call_inner(
         );
     }
     let _span = tracing::debug_span!("builtin", name = builtin.name).entered();
-    // The arguments arrive as one JSON array: one level more than the values.
-    let depth = crate::depth::depth(args_json).saturating_sub(1);
-    if depth > crate::depth::MAX_DEPTH {
-        return Err(Error::misuse(format!(
-            "jen: {}: an argument is nested {depth} levels deep; the limit is {}",
-            builtin.name,
-            crate::depth::MAX_DEPTH
-        )));
-    }
-    let mut de = serde_json::Deserializer::from_str(args_json);
-    de.disable_recursion_limit();
-    let args: Vec<serde_json::Value> = serde::Deserialize::deserialize(&mut de).map_err(|e| {
-        Error::internal(format!(
-            "jen: {}: the shim sent invalid JSON: {e}",
-            builtin.name
-        ))
-    })?;
-    let value = builtins::call(builtin, &NixHost(host), &args)?;
-    if builtin.result == builtins::ResultMode::AddsToFirstArg {
-        if let Some(patch) = builtins::additions(&args[0], &value) {
-            return Ok((patch, true));
-        }
-    }
-    Ok((value, false))
+    builtins::call_json(builtin, &NixHost(host), args_json)
 }
 
 /// The core's [`crate::host::Host`] over the shim's.

@@ -92,6 +92,38 @@ pub fn call(builtin: &Builtin, host: &dyn Host, args: &[Value]) -> Result<Value>
     })
 }
 
+/// Call `builtin` on its arguments as JSON text (one array, as the shim
+/// sends them): refuse nesting beyond [`crate::depth::MAX_DEPTH`] before
+/// parsing, parse, call. The result is the builtin's value, or only what it
+/// adds to its first argument (with `true`) when the builtin says so and
+/// that is all it does.
+pub fn call_json(builtin: &Builtin, host: &dyn Host, args_json: &str) -> Result<(Value, bool)> {
+    // The arguments arrive as one JSON array: one level more than the values.
+    let depth = crate::depth::depth(args_json).saturating_sub(1);
+    if depth > crate::depth::MAX_DEPTH {
+        return Err(Error::misuse(format!(
+            "jen: {}: an argument is nested {depth} levels deep; the limit is {}",
+            builtin.name,
+            crate::depth::MAX_DEPTH
+        )));
+    }
+    let mut de = serde_json::Deserializer::from_str(args_json);
+    de.disable_recursion_limit();
+    let args: Vec<Value> = serde::Deserialize::deserialize(&mut de).map_err(|e| {
+        Error::internal(format!(
+            "jen: {}: the shim sent invalid JSON: {e}",
+            builtin.name
+        ))
+    })?;
+    let value = call(builtin, host, &args)?;
+    if builtin.result == ResultMode::AddsToFirstArg {
+        if let Some(patch) = additions(&args[0], &value) {
+            return Ok((patch, true));
+        }
+    }
+    Ok((value, false))
+}
+
 /// Human-readable name of an error kind, for logs.
 pub fn kind_name(kind: ErrorKind) -> &'static str {
     match kind {

@@ -91,3 +91,78 @@ impl Host for FsHost {
         self.store_dir.clone()
     }
 }
+
+/// Files held in memory: for fuzzing and unit tests, where a builtin must
+/// see exactly the files it is given and nothing of the machine.
+#[derive(Debug, Clone, Default)]
+pub struct MemHost {
+    /// Absolute path → content. Directories are implied by the paths.
+    pub files: std::collections::BTreeMap<String, String>,
+    pub pure: bool,
+    pub store_dir: String,
+}
+
+impl MemHost {
+    /// A pure host over `files` with the store at `/nix/store`.
+    pub fn new<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        MemHost {
+            files: files
+                .into_iter()
+                .map(|(p, c)| (p.to_string(), c.to_string()))
+                .collect(),
+            pure: true,
+            store_dir: "/nix/store".into(),
+        }
+    }
+
+    fn is_dir(&self, path: &str) -> bool {
+        let prefix = format!("{}/", path.trim_end_matches('/'));
+        self.files.keys().any(|p| p.starts_with(&prefix))
+    }
+}
+
+impl Host for MemHost {
+    fn read_file(&self, path: &str) -> Result<String> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| Error::invalid(format!("cannot read '{path}': no such file")))
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<(String, FileType)>> {
+        if !self.is_dir(path) {
+            return Err(Error::invalid(format!(
+                "cannot read '{path}': not a directory"
+            )));
+        }
+        let prefix = format!("{}/", path.trim_end_matches('/'));
+        let mut out: Vec<(String, FileType)> = Vec::new();
+        for p in self.files.keys() {
+            if let Some(rest) = p.strip_prefix(&prefix) {
+                let (name, kind) = match rest.split_once('/') {
+                    Some((dir, _)) => (dir, FileType::Directory),
+                    None => (rest, FileType::Regular),
+                };
+                if !name.is_empty() && !out.iter().any(|(n, _)| n == name) {
+                    out.push((name.to_string(), kind));
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+    fn file_type(&self, path: &str) -> Result<Option<FileType>> {
+        Ok(if self.files.contains_key(path) {
+            Some(FileType::Regular)
+        } else if self.is_dir(path) {
+            Some(FileType::Directory)
+        } else {
+            None
+        })
+    }
+    fn is_pure(&self) -> bool {
+        self.pure
+    }
+    fn store_dir(&self) -> String {
+        self.store_dir.clone()
+    }
+}

@@ -11,6 +11,7 @@ pub mod builtins;
 pub mod depth;
 pub mod diag;
 pub mod error;
+pub mod fuzzing;
 pub mod host;
 pub mod model;
 pub mod ssh;
