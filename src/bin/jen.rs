@@ -26,6 +26,7 @@ use std::process::ExitCode;
   jen ssh-targets --ssh-config ~/.ssh/config --known-hosts ~/.ssh/known_hosts network.json
   jen check-state mounts.json
   nix eval --json -f examples/jen network | jen check-network -
+  jen nixops4-provider   (started by nixops4; JSON lines on stdin/stdout)
 
 FILE may be - for standard input. Exit status: 0 valid, 1 invalid, 2 usage or I/O error.")]
 struct Cli {
@@ -58,6 +59,10 @@ enum Command {
     },
     /// Check union-mount layouts: a JSON file { "mounts": [...], "storeDir"?: ... }.
     CheckState { file: String },
+    /// Serve the NixOps4 resource provider protocol (v0) on stdin/stdout:
+    /// resource types ssh_target and state_dirs. Logs go to stderr
+    /// (JEN_LOG=debug for more).
+    Nixops4Provider,
 }
 
 fn read_json(file: &str) -> Result<Value, String> {
@@ -119,6 +124,11 @@ fn run(cli: &Cli) -> Result<ExitCode, (u8, String)> {
         })
     };
     match &cli.command {
+        Command::Nixops4Provider => {
+            jen_builtins::provider::serve(std::io::stdin().lock(), std::io::stdout().lock())
+                .map_err(|e| io(format!("nixops4-provider: {e}")))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Validate { schema, file } => {
             let out = call(
                 "check",
@@ -200,6 +210,16 @@ fn join(v: &Value) -> String {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Nixops4Provider) {
+        // Logs only on standard error: standard output is the protocol's.
+        let filter = std::env::var("JEN_LOG").unwrap_or_else(|_| "info".into());
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_target(false)
+            .try_init();
+    }
     match run(&cli) {
         Ok(code) => code,
         Err((code, message)) => {

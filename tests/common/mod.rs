@@ -215,16 +215,24 @@ pub struct Sshd {
 }
 
 impl Sshd {
+    /// A server with the example host key and no authorized keys.
     pub fn start() -> Sshd {
+        Sshd::with(
+            &project_root().join("examples/jen/keys/www_host_ed25519"),
+            "",
+        )
+    }
+
+    /// A server on a free loopback port with the private host key at
+    /// `host_key` (copied) and `authorized_keys` (OpenSSH format) for every
+    /// user.
+    pub fn with(host_key: &std::path::Path, authorized_keys: &str) -> Sshd {
         let dir = tempfile::tempdir().unwrap();
         let key = dir.path().join("host_key");
-        std::fs::copy(
-            project_root().join("examples/jen/keys/www_host_ed25519"),
-            &key,
-        )
-        .unwrap();
+        std::fs::copy(host_key, &key).unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::write(dir.path().join("authorized_keys"), authorized_keys).unwrap();
         std::fs::create_dir_all("/run/sshd").ok(); // privilege separation directory
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -236,7 +244,8 @@ impl Sshd {
             &config,
             format!(
                 "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile none\nUsePAM no\nStrictModes no\n\
-                 AuthorizedKeysFile {}/authorized_keys\nPasswordAuthentication no\n",
+                 AuthorizedKeysFile {}/authorized_keys\nPasswordAuthentication no\n\
+                 KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n",
                 key.display(),
                 dir.path().display()
             ),
@@ -263,6 +272,20 @@ impl Sshd {
             _dir: dir,
         }
     }
+}
+
+/// A new key pair made by `ssh-keygen -t ed25519` in `dir`: the private
+/// key's path and the public key's line.
+pub fn keygen(dir: &std::path::Path, name: &str) -> (PathBuf, String) {
+    let key = dir.join(name);
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&key)
+        .output()
+        .expect("run ssh-keygen (openssh-client)");
+    assert!(out.status.success(), "ssh-keygen: {out:?}");
+    let public = std::fs::read_to_string(format!("{}.pub", key.display())).unwrap();
+    (key, public.trim().to_string())
 }
 
 impl Drop for Sshd {
