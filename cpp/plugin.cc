@@ -5,6 +5,8 @@
 #include "host.hh"
 #include "jen-builtins/src/bridge.rs.h"
 
+#include <algorithm>
+#include <limits>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -160,31 +162,28 @@ nlohmann::json argJson(EvalState & state, PosIdx pos, Value & v, const ArgPlan &
     return printValueAsJSON(state, true, v, pos, context, toStore);
 }
 
-/// `orig` with the attributes of `patch` added, recursively. Untouched
-/// attributes are shared with `orig`, so their values (and string context)
-/// are not copied.
-void mergeInto(EvalState & state, PosIdx pos, Value & orig, const nlohmann::json & patch, Value & out)
+/// `orig` with the attributes of the set `patch` added, recursively.
+/// Untouched attributes are shared with `orig`, so their values (and
+/// string context) are not copied; added ones are shared with `patch`.
+void mergeInto(EvalState & state, PosIdx pos, Value & orig, Value & patch, Value & out)
 {
     state.forceValue(orig, pos);
-    if (!patch.is_object() || orig.type() != nAttrs)
+    if (patch.type() != nAttrs || orig.type() != nAttrs)
         throw Error("jen: internal error: cannot add defaults to a value that is not a set");
-    auto attrs = state.buildBindings(orig.attrs()->size() + patch.size());
+    auto attrs = state.buildBindings(orig.attrs()->size() + patch.attrs()->size());
     for (auto & a : *orig.attrs()) {
-        std::string name(state.symbols[a.name]);
-        auto it = patch.find(name);
-        if (it == patch.end() || it->empty()) {
+        auto * p = patch.attrs()->get(a.name);
+        if (!p || (p->value->type() == nAttrs && p->value->attrs()->empty())) {
             attrs.insert(a.name, a.value, a.pos);
         } else {
             Value * nv = state.allocValue();
-            mergeInto(state, a.pos, *a.value, *it, *nv);
+            mergeInto(state, a.pos, *a.value, *p->value, *nv);
             attrs.insert(a.name, nv, a.pos);
         }
     }
-    for (auto & [name, added] : patch.items()) {
-        if (orig.attrs()->get(state.symbols.create(name)))
-            continue;
-        parseJSON(state, added.dump(), attrs.alloc(name));
-    }
+    for (auto & p : *patch.attrs())
+        if (!orig.attrs()->get(p.name))
+            attrs.insert(p.name, p.value, pos);
     out.mkAttrs(attrs);
 }
 
@@ -217,8 +216,11 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
         raise(state, pos, out.kind, std::string(out.text));
 
     try {
-        if (out.merge)
-            mergeInto(state, pos, *args[0], nlohmann::json::parse(std::string(out.text)), v);
+        if (out.merge) {
+            Value * patch = state.allocValue();
+            parseJSON(state, std::string_view(out.text.data(), out.text.size()), *patch);
+            mergeInto(state, pos, *args[0], *patch, v);
+        }
         else
             parseJSON(state, std::string_view(out.text.data(), out.text.size()), v);
     } catch (nlohmann::json::exception & e) {

@@ -18,14 +18,17 @@ pub enum PathMode {
 }
 
 /// How a builtin's result reaches Nix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum ResultMode {
     /// The whole result is converted to a new Nix value.
     Value,
     /// The result is the first argument with attributes added (defaults):
     /// only the additions cross back, merged into the original Nix value,
     /// so untouched parts (and their string context) are shared, not copied.
-    AddsToFirstArg,
+    /// The function computes just those additions (what [`additions`] of
+    /// the argument and `run`'s result would be, without building the
+    /// whole result).
+    AddsToFirstArg(fn(&dyn Host, &[Value]) -> Result<Value>),
 }
 
 /// One `builtins.jen.<name>` function.
@@ -78,6 +81,16 @@ static BUILTINS: &[Builtin] = &[
 /// Call `builtin` and prefix any error message with `jen: <name>: `, so that
 /// every message says which builtin raised it.
 pub fn call(builtin: &Builtin, host: &dyn Host, args: &[Value]) -> Result<Value> {
+    call_with(builtin, builtin.run, host, args)
+}
+
+/// [`call`] with `run` in place of the builtin's own function.
+fn call_with(
+    builtin: &Builtin,
+    run: fn(&dyn Host, &[Value]) -> Result<Value>,
+    host: &dyn Host,
+    args: &[Value],
+) -> Result<Value> {
     if args.len() != builtin.args.len() {
         return Err(Error::internal(format!(
             "jen: {}: expected {} arguments, got {}",
@@ -86,7 +99,7 @@ pub fn call(builtin: &Builtin, host: &dyn Host, args: &[Value]) -> Result<Value>
             args.len()
         )));
     }
-    (builtin.run)(host, args).map_err(|e| Error {
+    run(host, args).map_err(|e| Error {
         kind: e.kind,
         message: format!("jen: {}: {}", builtin.name, e.message),
     })
@@ -115,12 +128,10 @@ pub fn call_json(builtin: &Builtin, host: &dyn Host, args_json: &str) -> Result<
             builtin.name
         ))
     })?;
-    let value = call(builtin, host, &args)?;
-    if builtin.result == ResultMode::AddsToFirstArg {
-        if let Some(patch) = additions(&args[0], &value) {
-            return Ok((patch, true));
-        }
+    if let ResultMode::AddsToFirstArg(adds) = builtin.result {
+        return Ok((call_with(builtin, adds, host, &args)?, true));
     }
+    let value = call(builtin, host, &args)?;
     Ok((value, false))
 }
 

@@ -173,7 +173,7 @@ pub const VALIDATE_NETWORK: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::AsString,
-    result: ResultMode::AddsToFirstArg,
+    result: ResultMode::AddsToFirstArg(|_, a| network::validate_network_additions(&a[0])),
     run: |_, a| network::validate_network(&a[0]),
 };
 

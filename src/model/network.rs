@@ -22,6 +22,7 @@ use super::schema::{compile, violations, Options};
 use super::violation::{document_order, report, Violation};
 use crate::error::{Error, Result};
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// The data model, as shipped in `nix/data-model.json`.
@@ -77,59 +78,103 @@ fn mount_paths(domain: &str, site: &Map<String, Value>) -> (String, String) {
     (state, point)
 }
 
+/// Where a rule found something: a site of a machine, and a field inside
+/// it. Kept as borrowed names and turned into an [`AttrPath`] only for a
+/// violation, so that a valid network costs no path building.
+#[derive(Clone, Copy)]
+struct SiteLoc<'a> {
+    machine: &'a str,
+    site: &'a str,
+    /// The field under the site, with a list index: `aliases[2]`,
+    /// `backend.port`, `state`.
+    field: Option<(&'static str, Option<usize>)>,
+}
+
+impl SiteLoc<'_> {
+    fn path(&self) -> AttrPath {
+        let mut p = AttrPath::root()
+            .join("machines")
+            .join(self.machine)
+            .join("sites")
+            .join(self.site);
+        if let Some((field, index)) = self.field {
+            for f in field.split('.') {
+                p = p.join(f);
+            }
+            if let Some(i) = index {
+                p = p.join(i);
+            }
+        }
+        p
+    }
+}
+
+/// `name` lowercased, without copying when it already is.
+fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// unique-domain: `name` is served at `at`, unless an earlier place has it.
+fn claim<'a>(
+    names: &mut HashMap<Cow<'a, str>, SiteLoc<'a>>,
+    out: &mut Vec<Violation>,
+    name: &'a str,
+    at: SiteLoc<'a>,
+) {
+    let key = lowercase(name);
+    match names.get(&key) {
+        Some(first) => out.push(Violation::rule(
+            at.path(),
+            "unique-domain",
+            format!("the name \"{name}\" is already served by {}", first.path()),
+        )),
+        None => {
+            names.insert(key, at);
+        }
+    }
+}
+
 /// Violations of the cross-reference rules (the schema's are separate).
 pub fn rule_violations(network: &Value) -> Vec<Violation> {
     let mut out = Vec::new();
-    let root = AttrPath::root().join("machines");
+    let site = |machine, site, field| SiteLoc {
+        machine,
+        site,
+        field,
+    };
 
     // unique-domain, across the whole network.
-    let mut names: HashMap<String, AttrPath> = HashMap::new();
+    let mut names: HashMap<Cow<str>, SiteLoc> = HashMap::new();
     for (m, machine) in machines(network) {
-        for (d, site) in sites(machine) {
-            let site_path = root.join(m.as_str()).join("sites").join(d.as_str());
-            let mut claim = |name: &str, at: AttrPath| {
-                let key = name.to_ascii_lowercase();
-                match names.get(&key) {
-                    Some(first) => out.push(Violation::rule(
-                        at,
-                        "unique-domain",
-                        format!("the name \"{name}\" is already served by {first}"),
-                    )),
-                    None => {
-                        names.insert(key, at);
-                    }
-                }
-            };
-            claim(d, site_path.clone());
+        for (d, s) in sites(machine) {
+            claim(&mut names, &mut out, d, site(m, d, None));
             for field in ["aliases", "redirects"] {
-                for (i, a) in strings(site.get(field)) {
-                    claim(a, site_path.join(field).join(i));
+                for (i, a) in strings(s.get(field)) {
+                    claim(&mut names, &mut out, a, site(m, d, Some((field, Some(i)))));
                 }
             }
         }
     }
 
     for (m, machine) in machines(network) {
-        let mpath = root.join(m.as_str());
-
         // unique-proxy-port, per machine.
-        let mut ports: BTreeMap<i64, AttrPath> = BTreeMap::new();
-        for (d, site) in sites(machine) {
-            let backend = site.get("backend");
+        let mut ports: BTreeMap<i64, SiteLoc> = BTreeMap::new();
+        for (d, s) in sites(machine) {
+            let backend = s.get("backend");
             if backend.and_then(|b| b.get("type")).and_then(Value::as_str) != Some("proxy") {
                 continue;
             }
             if let Some(port) = backend.and_then(|b| b.get("port")).and_then(Value::as_i64) {
-                let at = mpath
-                    .join("sites")
-                    .join(d.as_str())
-                    .join("backend")
-                    .join("port");
+                let at = site(m, d, Some(("backend.port", None)));
                 if let Some(first) = ports.get(&port) {
                     out.push(Violation::rule(
-                        at,
+                        at.path(),
                         "unique-proxy-port",
-                        format!("port {port} is already the backend of {first}"),
+                        format!("port {port} is already the backend of {}", first.path()),
                     ));
                 } else {
                     ports.insert(port, at);
@@ -138,21 +183,20 @@ pub fn rule_violations(network: &Value) -> Vec<Violation> {
         }
 
         // unique-mount-point and unique-state-dir, per machine.
-        let mut points: HashMap<String, AttrPath> = HashMap::new();
-        let mut states: HashMap<String, AttrPath> = HashMap::new();
-        for (d, site) in sites(machine).filter(|(_, s)| is_writable(s)) {
-            let (state, point) = mount_paths(d, site);
-            let spath = mpath.join("sites").join(d.as_str());
+        let mut points: HashMap<String, SiteLoc> = HashMap::new();
+        let mut states: HashMap<String, SiteLoc> = HashMap::new();
+        for (d, s) in sites(machine).filter(|(_, s)| is_writable(s)) {
+            let (state, point) = mount_paths(d, s);
             for (value, field, seen, rule) in [
                 (point, "mountPoint", &mut points, "unique-mount-point"),
                 (state, "state", &mut states, "unique-state-dir"),
             ] {
-                let at = spath.join(field);
+                let at = site(m, d, Some((field, None)));
                 match seen.get(&value) {
                     Some(first) => out.push(Violation::rule(
-                        at,
+                        at.path(),
                         rule,
-                        format!("\"{value}\" is already the {field} of {first}"),
+                        format!("\"{value}\" is already the {field} of {}", first.path()),
                     )),
                     None => {
                         seen.insert(value, at);
@@ -167,7 +211,11 @@ pub fn rule_violations(network: &Value) -> Vec<Violation> {
             .and_then(|s| s.get("via"))
             .and_then(Value::as_str)
         {
-            let at = mpath.join("ssh").join("via");
+            let at = AttrPath::root()
+                .join("machines")
+                .join(m.as_str())
+                .join("ssh")
+                .join("via");
             if via == m {
                 out.push(Violation::rule(
                     at,
@@ -226,54 +274,125 @@ pub fn network_violations(network: &Value) -> Result<Vec<Violation>> {
     Ok(document_order(found))
 }
 
-fn set_default(o: &mut Map<String, Value>, key: &str, v: Value) {
-    o.entry(key.to_string()).or_insert(v);
+/// Add `key = v` to `patch` unless `o` has `key`.
+fn default_into(patch: &mut Map<String, Value>, o: &Map<String, Value>, key: &str, v: Value) {
+    if !o.contains_key(key) {
+        patch.insert(key.to_string(), v);
+    }
+}
+
+/// Only the defaults `network` lacks (see the module doc), as a nested set
+/// of the attributes to add: what [`with_defaults`] adds, built without
+/// copying the network.
+pub fn default_additions(network: &Value) -> Value {
+    let empty = Map::new();
+    let mut machines_patch = Map::new();
+    if let Some(ms) = network.get("machines").and_then(Value::as_object) {
+        for (name, machine) in ms {
+            let Some(machine) = machine.as_object() else {
+                continue;
+            };
+            let mut mp = Map::new();
+            let ssh = match machine.get("ssh") {
+                None => Some(&empty),
+                Some(v) => v.as_object(),
+            };
+            if let Some(ssh) = ssh {
+                let mut sp = Map::new();
+                default_into(&mut sp, ssh, "user", json!("root"));
+                default_into(&mut sp, ssh, "port", json!(22));
+                default_into(&mut sp, ssh, "authorizedKeys", json!([]));
+                if !sp.is_empty() {
+                    mp.insert("ssh".into(), Value::Object(sp));
+                }
+            }
+            match machine.get("sites") {
+                None => {
+                    mp.insert("sites".into(), json!({}));
+                }
+                Some(Value::Object(sites)) => {
+                    let mut sites_patch = Map::new();
+                    for (domain, site) in sites {
+                        let Some(site) = site.as_object() else {
+                            continue;
+                        };
+                        let mut p = Map::new();
+                        default_into(&mut p, site, "aliases", json!([]));
+                        default_into(&mut p, site, "redirects", json!([]));
+                        default_into(&mut p, site, "dynamic", json!([]));
+                        default_into(&mut p, site, "backend", json!({"type": "static"}));
+                        default_into(&mut p, site, "writable", json!(false));
+                        if is_writable(site) {
+                            if !site.contains_key("state") || !site.contains_key("mountPoint") {
+                                let (state, point) = mount_paths(domain, site);
+                                default_into(&mut p, site, "state", json!(state));
+                                default_into(&mut p, site, "mountPoint", json!(point));
+                            }
+                            default_into(&mut p, site, "owner", json!("root"));
+                        }
+                        if !p.is_empty() {
+                            sites_patch.insert(domain.clone(), Value::Object(p));
+                        }
+                    }
+                    if !sites_patch.is_empty() {
+                        mp.insert("sites".into(), Value::Object(sites_patch));
+                    }
+                }
+                Some(_) => {}
+            }
+            if !mp.is_empty() {
+                machines_patch.insert(name.clone(), Value::Object(mp));
+            }
+        }
+    }
+    let mut patch = Map::new();
+    if !machines_patch.is_empty() {
+        patch.insert("machines".into(), Value::Object(machines_patch));
+    }
+    Value::Object(patch)
+}
+
+/// Merge the nested additions `patch` into `v`.
+fn merge(v: &mut Value, patch: Value) {
+    match (v, patch) {
+        (Value::Object(o), Value::Object(p)) => {
+            for (k, pv) in p {
+                match o.get_mut(&k) {
+                    Some(ov) => merge(ov, pv),
+                    None => {
+                        o.insert(k, pv);
+                    }
+                }
+            }
+        }
+        (v, p) => *v = p,
+    }
 }
 
 /// `network` with every default filled in (see the module doc).
 pub fn with_defaults(network: &Value) -> Value {
     let mut n = network.clone();
-    if let Some(ms) = n.get_mut("machines").and_then(Value::as_object_mut) {
-        for machine in ms.values_mut().filter_map(Value::as_object_mut) {
-            let ssh = machine.entry("ssh").or_insert_with(|| json!({}));
-            if let Some(ssh) = ssh.as_object_mut() {
-                set_default(ssh, "user", json!("root"));
-                set_default(ssh, "port", json!(22));
-                set_default(ssh, "authorizedKeys", json!([]));
-            }
-            set_default(machine, "sites", json!({}));
-            if let Some(sites) = machine.get_mut("sites").and_then(Value::as_object_mut) {
-                for (domain, site) in sites.iter_mut() {
-                    let Some(site) = site.as_object_mut() else {
-                        continue;
-                    };
-                    set_default(site, "aliases", json!([]));
-                    set_default(site, "redirects", json!([]));
-                    set_default(site, "dynamic", json!([]));
-                    set_default(site, "backend", json!({"type": "static"}));
-                    set_default(site, "writable", json!(false));
-                    if is_writable(site) {
-                        let (state, point) = mount_paths(domain, site);
-                        set_default(site, "state", json!(state));
-                        set_default(site, "mountPoint", json!(point));
-                        set_default(site, "owner", json!("root"));
-                    }
-                }
-            }
-        }
-    }
+    merge(&mut n, default_additions(network));
     n
 }
 
 /// The network with defaults, or one invalid-input error listing every
 /// violation.
 pub fn validate_network(network: &Value) -> Result<Value> {
+    let mut n = network.clone();
+    merge(&mut n, validate_network_additions(network)?);
+    Ok(n)
+}
+
+/// [`validate_network`], returning only the defaults it adds (see
+/// [`default_additions`]).
+pub fn validate_network_additions(network: &Value) -> Result<Value> {
     if !network.is_object() {
         return Err(crate::args::expected("the network", "a set", network));
     }
     let found = network_violations(network)?;
     if found.is_empty() {
-        Ok(with_defaults(network))
+        Ok(default_additions(network))
     } else {
         Err(Error::invalid(report("the network is not valid", &found)))
     }
