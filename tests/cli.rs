@@ -158,3 +158,33 @@ fn usage_and_io_errors_exit_2() {
     assert_eq!(code, 0);
     assert!(out.contains("Examples:"), "{out}");
 }
+
+#[test]
+fn a_closed_output_ends_quietly() {
+    // `jen ... | head -1`: the reader goes away after the first line.
+    let machines: serde_json::Map<String, Value> = (0..2000)
+        .map(|i| {
+            (
+                format!("m{i}"),
+                json!({ "provider": { "type": "none", "address": format!("10.0.{}.{}", i / 256, i % 256) } }),
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("net.json");
+    std::fs::write(&file, json!({ "name": "n", "machines": machines }).to_string()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jen"))
+        .args(["ssh-targets", "--json", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    use std::io::Read;
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // stdout is dropped here: the pipe is closed.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+}

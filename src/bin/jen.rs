@@ -65,6 +65,21 @@ enum Command {
     Nixops4Provider,
 }
 
+/// `println!` that ends the program quietly when standard output is
+/// closed (`jen ... | head`), instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($t)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(2);
+            }
+            eprintln!("jen: writing standard output: {e}");
+            std::process::exit(2);
+        }
+    }};
+}
+
 fn read_json(file: &str) -> Result<Value, String> {
     let text = if file == "-" {
         let mut s = String::new();
@@ -92,18 +107,18 @@ fn path_arg(p: &str) -> Result<Value, String> {
 fn report_check(out: &Value, json_out: bool, what: &str) -> ExitCode {
     let valid = out["valid"].as_bool().unwrap_or(false);
     if json_out {
-        println!("{}", serde_json::to_string_pretty(out).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(out).unwrap_or_default());
     } else if valid {
-        println!("{what}: valid");
+        out!("{what}: valid");
     } else {
         let errors = out["errors"].as_array().cloned().unwrap_or_default();
-        println!(
+        out!(
             "{what}: {} violation{}:",
             errors.len(),
             if errors.len() == 1 { "" } else { "s" }
         );
         for e in errors {
-            println!(
+            out!(
                 "  {}: {}",
                 e["attrPath"].as_str().unwrap_or(""),
                 e["message"].as_str().unwrap_or("")
@@ -143,13 +158,13 @@ fn run(cli: &Cli) -> Result<ExitCode, (u8, String)> {
         Command::CheckState { file } => {
             let out = call("checkStatePaths", vec![read_json(file).map_err(io)?])?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
             } else {
-                println!("{file}: valid");
-                println!("backup:  {}", join(&out["backup"]));
-                println!("exclude: {}", join(&out["exclude"]));
+                out!("{file}: valid");
+                out!("backup:  {}", join(&out["backup"]));
+                out!("exclude: {}", join(&out["exclude"]));
                 for w in out["warnings"].as_array().into_iter().flatten() {
-                    println!("warning: {}", w.as_str().unwrap_or(""));
+                    out!("warning: {}", w.as_str().unwrap_or(""));
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -167,10 +182,10 @@ fn run(cli: &Cli) -> Result<ExitCode, (u8, String)> {
             args["knownHosts"] = Value::Array(kh.map_err(io)?);
             let out = call("sshTargets", vec![args])?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
             } else {
                 for (name, t) in out.as_object().into_iter().flatten() {
-                    println!(
+                    out!(
                         "{name}: {}@{} port {}{}",
                         t["user"].as_str().unwrap_or(""),
                         t["host"].as_str().unwrap_or(""),
@@ -180,12 +195,12 @@ fn run(cli: &Cli) -> Result<ExitCode, (u8, String)> {
                             .map(|j| format!(" via {j}"))
                             .unwrap_or_default()
                     );
-                    println!(
+                    out!(
                         "  hostkey {}",
                         t["hostPublicKey"].as_str().unwrap_or("unknown")
                     );
                     for w in t["warnings"].as_array().into_iter().flatten() {
-                        println!("  warning: {}", w.as_str().unwrap_or(""));
+                        out!("  warning: {}", w.as_str().unwrap_or(""));
                     }
                 }
             }

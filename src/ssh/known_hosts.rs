@@ -142,26 +142,52 @@ pub fn entry_matches(e: &Entry, name: &str, warnings: &mut Vec<String>, source: 
     }
 }
 
-/// `{ keys = [ { type; key; marker; } ]; revoked = [ { type; key; } ]; warnings; }`
-/// for `host` on `port` across `files` (name, content), in file order.
-pub fn lookup(files: &[(String, String)], host: &str, port: u16) -> Value {
-    let name = lookup_name(host, port);
-    let (mut keys, mut revoked, mut warnings) = (Vec::new(), Vec::new(), Vec::new());
-    for (source, text) in files {
-        for e in parse(text, source, &mut warnings) {
-            if !entry_matches(&e, &name, &mut warnings, source) {
-                continue;
-            }
-            if e.marker.as_deref() == Some("revoked") {
-                revoked.push(json!({ "type": e.key_type, "key": e.key }));
-            } else {
-                keys.push(json!({ "type": e.key_type, "key": e.key, "marker": e.marker }));
+/// known_hosts files parsed once, for many lookups.
+pub struct Files {
+    /// (name, entries) per file, in order.
+    files: Vec<(String, Vec<Entry>)>,
+    /// What parsing said, reported with every lookup.
+    warnings: Vec<String>,
+}
+
+impl Files {
+    /// Parse `files` (name, content).
+    pub fn parse(files: &[(String, String)]) -> Files {
+        let mut warnings = Vec::new();
+        let files = files
+            .iter()
+            .map(|(source, text)| (source.clone(), parse(text, source, &mut warnings)))
+            .collect();
+        Files { files, warnings }
+    }
+
+    /// `{ keys = [ { type; key; marker; } ]; revoked = [ { type; key; } ]; warnings; }`
+    /// for `host` on `port`, in file order.
+    pub fn lookup(&self, host: &str, port: u16) -> Value {
+        let name = lookup_name(host, port);
+        let (mut keys, mut revoked) = (Vec::new(), Vec::new());
+        let mut warnings = self.warnings.clone();
+        for (source, entries) in &self.files {
+            for e in entries {
+                if !entry_matches(e, &name, &mut warnings, source) {
+                    continue;
+                }
+                if e.marker.as_deref() == Some("revoked") {
+                    revoked.push(json!({ "type": e.key_type, "key": e.key }));
+                } else {
+                    keys.push(json!({ "type": e.key_type, "key": e.key, "marker": e.marker }));
+                }
             }
         }
+        // A revoked key is never offered, whichever line names it.
+        keys.retain(|k| !revoked.iter().any(|r| r["key"] == k["key"]));
+        json!({ "keys": keys, "revoked": revoked, "warnings": warnings })
     }
-    // A revoked key is never offered, whichever line names it.
-    keys.retain(|k| !revoked.iter().any(|r| r["key"] == k["key"]));
-    json!({ "keys": keys, "revoked": revoked, "warnings": warnings })
+}
+
+/// [`Files::lookup`] over files parsed for this one lookup.
+pub fn lookup(files: &[(String, String)], host: &str, port: u16) -> Value {
+    Files::parse(files).lookup(host, port)
 }
 
 #[cfg(test)]

@@ -56,11 +56,16 @@ fn pub_keys(host: &dyn Host, files: &[String], home: &str) -> (Vec<String>, usiz
 /// `{ <machine> = { host; hostname; port; user; identityFiles; proxyJump;
 /// opts; hostPublicKey; storeUri; lockout; warnings; }; }`.
 pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result<Value> {
-    let network = crate::model::network::validate_network(original)?;
-    let machines = network["machines"].as_object().cloned().unwrap_or_default();
+    // Validated; the defaults the targets depend on (ssh.user, ssh.port)
+    // are applied where they are read, without a defaulted copy.
+    crate::model::network::validate_network_additions(original)?;
+    let network = original;
+    let no_machines = Map::new();
+    let machines = network["machines"].as_object().unwrap_or(&no_machines);
+    let known = known_hosts::Files::parse(&inputs.known_hosts);
     let mut out = Map::new();
     let mut revoked_only = Vec::new();
-    for (name, m) in &machines {
+    for (name, m) in machines {
         let explicit = &original["machines"][name]["ssh"];
         let addr = address(&network, name, m);
         let (cfg_text, cfg_name) = inputs.ssh_config.unwrap_or(("", "<no ssh_config>"));
@@ -111,7 +116,7 @@ pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result
                 .map(str::to_string)
         });
         let lookup = alias.clone().unwrap_or_else(|| hostname.clone());
-        let found = known_hosts::lookup(&inputs.known_hosts, &lookup, port);
+        let found = known.lookup(&lookup, port);
         let key = found["keys"]
             .as_array()
             .and_then(|ks| ks.iter().find(|k| k["marker"].is_null()))
