@@ -172,7 +172,11 @@ fn a_closed_output_ends_quietly() {
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("net.json");
-    std::fs::write(&file, json!({ "name": "n", "machines": machines }).to_string()).unwrap();
+    std::fs::write(
+        &file,
+        json!({ "name": "n", "machines": machines }).to_string(),
+    )
+    .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_jen"))
         .args(["ssh-targets", "--json", file.to_str().unwrap()])
         .stdout(Stdio::piped())
