@@ -209,6 +209,8 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
         raise(state, pos, Kind::Misuse,
               "jen: " + b.name + ": an argument contains a string that is not valid UTF-8 (" + e.what() + ")");
     }
+    // The tree is no longer needed: free it before the core builds its own.
+    argv = nlohmann::json();
 
     Host host(state, pos);
     Outcome out = call(b.index, text, host);

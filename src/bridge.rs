@@ -72,25 +72,12 @@ mod ffi {
 #[no_mangle]
 pub extern "C" fn nix_plugin_entry() {
     let registered = catch_unwind(|| {
-        init_logging();
+        crate::diag::init_logging(None);
         install_panic_hook();
         ffi::register_builtins();
     });
     if registered.is_err() {
         eprintln!("jen-builtins: failed to register builtins.jen");
-    }
-}
-
-/// `JEN_LOG` (an `EnvFilter` directive such as `debug` or
-/// `jen_builtins=trace`) turns on logging to stderr; it is off by default.
-fn init_logging() {
-    if let Ok(filter) = std::env::var("JEN_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-            .with_writer(std::io::stderr)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .with_target(false)
-            .try_init();
     }
 }
 

@@ -62,3 +62,22 @@ fn to_json_pretty(_: &dyn Host, args: &[Value]) -> Result<Value> {
         .map(Value::String)
         .map_err(|e| crate::error::Error::internal(e.to_string()))
 }
+
+/// Log to standard error with the filter in `JEN_LOG` (an `EnvFilter`
+/// directive such as `debug` or `jen_builtins=trace`), or `default` when
+/// it is unset; no logging when both are absent. Standard output is never
+/// written: it belongs to Nix or to the provider protocol.
+pub fn init_logging(default: Option<&str>) {
+    let Some(filter) = std::env::var("JEN_LOG")
+        .ok()
+        .or_else(|| default.map(str::to_string))
+    else {
+        return;
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
+}

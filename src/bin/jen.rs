@@ -226,14 +226,7 @@ fn join(v: &Value) -> String {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(cli.command, Command::Nixops4Provider) {
-        // Logs only on standard error: standard output is the protocol's.
-        let filter = std::env::var("JEN_LOG").unwrap_or_else(|_| "info".into());
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-            .with_writer(std::io::stderr)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .with_target(false)
-            .try_init();
+        jen_builtins::diag::init_logging(Some("info"));
     }
     match run(&cli) {
         Ok(code) => code,

@@ -67,7 +67,7 @@ pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result
     let mut revoked_only = Vec::new();
     for (name, m) in machines {
         let explicit = &original["machines"][name]["ssh"];
-        let addr = address(&network, name, m);
+        let addr = address(network, name, m);
         let (cfg_text, cfg_name) = inputs.ssh_config.unwrap_or(("", "<no ssh_config>"));
         let req = config::Request {
             config: cfg_text,
@@ -100,7 +100,7 @@ pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result
                 let vm = &machines[via];
                 let vport = vm["ssh"]["port"].as_u64().unwrap_or(22);
                 let vuser = vm["ssh"]["user"].as_str().unwrap_or("root");
-                let vaddr = address(&network, via, vm);
+                let vaddr = address(network, via, vm);
                 Some(if vport == 22 {
                     format!("{vuser}@{vaddr}")
                 } else {
