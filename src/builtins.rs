@@ -25,9 +25,8 @@ pub enum ResultMode {
     /// The result is the first argument with attributes added (defaults):
     /// only the additions cross back, merged into the original Nix value,
     /// so untouched parts (and their string context) are shared, not copied.
-    /// The function computes just those additions (what [`additions`] of
-    /// the argument and `run`'s result would be, without building the
-    /// whole result).
+    /// The function computes just those additions (the attributes `run`'s
+    /// result adds to the argument, without building the whole result).
     AddsToFirstArg(fn(&dyn Host, &[Value]) -> Result<Value>),
 }
 
@@ -165,48 +164,5 @@ mod tests {
                 );
             }
         }
-    }
-}
-
-/// The attributes `new` adds to `old`, recursively: `Some(patch)` when
-/// `new` is `old` with attributes added and nothing else changed, else
-/// `None`.
-pub fn additions(old: &Value, new: &Value) -> Option<Value> {
-    match (old, new) {
-        (Value::Object(o), Value::Object(n)) => {
-            let mut patch = serde_json::Map::new();
-            for (k, v) in o {
-                let nv = n.get(k)?;
-                if nv != v {
-                    patch.insert(k.clone(), additions(v, nv)?);
-                }
-            }
-            for (k, v) in n {
-                if !o.contains_key(k) {
-                    patch.insert(k.clone(), v.clone());
-                }
-            }
-            Some(Value::Object(patch))
-        }
-        _ if old == new => Some(Value::Object(serde_json::Map::new())),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod additions_tests {
-    use super::additions;
-    use serde_json::json;
-
-    #[test]
-    fn finds_added_attributes_only() {
-        let old = json!({"a": 1, "m": {"x": {"p": 2}, "y": {}}});
-        let new = json!({"a": 1, "m": {"x": {"p": 2, "q": 3}, "y": {"d": [1]}}, "z": true});
-        assert_eq!(
-            additions(&old, &new),
-            Some(json!({"m": {"x": {"q": 3}, "y": {"d": [1]}}, "z": true}))
-        );
-        assert_eq!(additions(&json!({"a": 1}), &json!({"a": 2})), None);
-        assert_eq!(additions(&json!({"a": 1}), &json!({})), None);
     }
 }

@@ -387,12 +387,19 @@ pub fn validate_network(network: &Value) -> Result<Value> {
 /// [`validate_network`], returning only the defaults it adds (see
 /// [`default_additions`]).
 pub fn validate_network_additions(network: &Value) -> Result<Value> {
+    assert_valid(network)?;
+    Ok(default_additions(network))
+}
+
+/// Nothing, or one invalid-input error listing every violation of
+/// `network` (a misuse error when it is not a set).
+pub fn assert_valid(network: &Value) -> Result<()> {
     if !network.is_object() {
         return Err(crate::args::expected("the network", "a set", network));
     }
     let found = network_violations(network)?;
     if found.is_empty() {
-        Ok(default_additions(network))
+        Ok(())
     } else {
         Err(Error::invalid(report("the network is not valid", &found)))
     }
@@ -437,6 +444,24 @@ mod tests {
                 "db": {"provider": {"type": "virtualbox"}, "ssh": {"via": "bastion", "port": 2222}}
             }
         })
+    }
+
+    #[test]
+    fn additions_never_replace_and_are_complete_once_applied() {
+        let mut n = valid();
+        n["machines"]["www"]["sites"]["jekos.net"]["state"] = json!("/srv/jekos");
+        let adds = validate_network_additions(&n).unwrap();
+        let jekos = &adds["machines"]["www"]["sites"]["jekos.net"];
+        assert_eq!(jekos["mountPoint"], json!("/www/jekos.net"), "{adds}");
+        assert!(
+            jekos.get("state").is_none() && jekos.get("backend").is_none(),
+            "{adds}"
+        );
+        assert_eq!(
+            adds["machines"]["db"]["ssh"],
+            json!({"user": "root", "authorizedKeys": []})
+        );
+        assert_eq!(default_additions(&with_defaults(&n)), json!({}));
     }
 
     #[test]

@@ -38,9 +38,13 @@ fn inputs(p: &Properties) -> Result<Inputs, String> {
     };
     let key_types = match args::optional(p, "keyTypes") {
         None => vec!["ed25519".to_string()],
-        Some(Value::Array(a)) if !a.is_empty() => {
+        Some(v) => {
+            let list = args::list(v, "keyTypes").map_err(e)?;
+            if list.is_empty() {
+                return Err("keyTypes must be a non-empty list of key types".into());
+            }
             let mut out = Vec::new();
-            for v in a {
+            for v in list {
                 let t = args::string(v, "an element of keyTypes").map_err(e)?;
                 if !KEY_TYPES.iter().any(|(n, _)| *n == t) {
                     return Err(format!(
@@ -56,16 +60,9 @@ fn inputs(p: &Properties) -> Result<Inputs, String> {
             }
             out
         }
-        Some(v) => {
-            return Err(format!(
-                "keyTypes must be a non-empty list of key types, not {v}"
-            ))
-        }
     };
     let accept_changed_key = match args::optional(p, "acceptChangedKey") {
-        Some(v) => v
-            .as_bool()
-            .ok_or_else(|| format!("acceptChangedKey must be a Boolean, not {v}"))?,
+        Some(v) => args::boolean(v, "acceptChangedKey").map_err(e)?,
         None => false,
     };
     Ok(Inputs {

@@ -80,9 +80,7 @@ fn is_owner(s: &str) -> bool {
 }
 
 fn dirs(v: &Value) -> Result<Vec<Dir>, String> {
-    let list = v
-        .as_array()
-        .ok_or_else(|| format!("dirs must be a list, not {v}"))?;
+    let list = args::list(v, "dirs").map_err(err)?;
     let mut out: Vec<Dir> = Vec::new();
     for (i, d) in list.iter().enumerate() {
         let what = format!("dirs.{i}");

@@ -58,7 +58,7 @@ fn pub_keys(host: &dyn Host, files: &[String], home: &str) -> (Vec<String>, usiz
 pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result<Value> {
     // Validated; the defaults the targets depend on (ssh.user, ssh.port)
     // are applied where they are read, without a defaulted copy.
-    crate::model::network::validate_network_additions(original)?;
+    crate::model::network::assert_valid(original)?;
     let network = original;
     let no_machines = Map::new();
     let machines = network["machines"].as_object().unwrap_or(&no_machines);
