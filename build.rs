@@ -64,7 +64,10 @@ mod plugin {
         includes.dedup();
 
         let mut b = cxx_build::bridge("src/bridge.rs");
-        b.file("cpp/plugin.cc").std("c++2a");
+        b.file("cpp/plugin.cc")
+            .file("cpp/json-writer.cc")
+            .file("cpp/merge-reader.cc")
+            .std("c++2a");
         // Nix's headers (and boost's, in the prefix) are system headers to
         // us: their warnings are not ours to fix.
         for inc in &includes {
@@ -81,7 +84,15 @@ mod plugin {
         }
         b.compile("jen_shim");
 
-        for f in ["cpp/plugin.cc", "cpp/compat.hh", "cpp/host.hh"] {
+        for f in [
+            "cpp/plugin.cc",
+            "cpp/json-writer.cc",
+            "cpp/json-writer.hh",
+            "cpp/merge-reader.cc",
+            "cpp/merge-reader.hh",
+            "cpp/compat.hh",
+            "cpp/host.hh",
+        ] {
             println!("cargo:rerun-if-changed={f}");
         }
         println!("cargo:rustc-env=JEN_NIX_PREFIX={}", prefix.display());

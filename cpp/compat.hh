@@ -15,6 +15,7 @@
 #  include <nix/store/store-api.hh>
 #  include <nix/util/terminal.hh>
 #  include <nix/util/util.hh>
+#  include <nix/util/signals.hh>
 #else
 #  include <eval.hh>
 #  include <eval-inline.hh>
@@ -24,6 +25,7 @@
 #  include <store-api.hh>
 #  include <terminal.hh>
 #  include <util.hh>
+#  include <signals.hh>
 #endif
 
 #include <nlohmann/json.hpp>
@@ -55,6 +57,16 @@ inline void forEachListItem(V & v, F && f)
         for (auto * e : v.listItems())
             f(*e);
     }
+}
+
+/// The integer of an int value (a checked `NixInt` since 2.24).
+template<typename V>
+inline int64_t intValue(V & v)
+{
+    if constexpr (requires { v.integer().value; })
+        return v.integer().value;
+    else
+        return v.integer();
 }
 
 /// The absolute path of a path value.

@@ -3,9 +3,13 @@
 // core's table (src/builtins.rs): force and convert the arguments to JSON,
 // call Rust, parse the JSON answer, or raise the error at the call position.
 #include "host.hh"
+#include "json-writer.hh"
+#include "merge-reader.hh"
 #include "jen-builtins/src/bridge.rs.h"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <limits>
 #include <memory>
 #include <set>
@@ -83,117 +87,66 @@ std::vector<Builtin> & table()
     return t;
 }
 
-/// A file argument: a path becomes {"$path": abs}, a list is converted
-/// element by element, anything else as builtins.toJSON would.
-nlohmann::json fileJson(EvalState & state, PosIdx pos, Value & v, bool toStore)
-{
-    state.forceValue(v, pos);
-    if (v.type() == nPath)
-        return nlohmann::json{{"$path", compat::pathString(v)}};
-    if (v.type() == nList) {
-        auto out = nlohmann::json::array();
-        compat::forEachListItem(v, [&](Value & e) { out.push_back(fileJson(state, pos, e, toStore)); });
-        return out;
-    }
-    if (v.type() == nString) {
-        // A string with store context ("${./site}", a derivation output) is
-        // a file in the store: realise it and find its real location, as
-        // builtins.readFile does, so that chroot stores and IFD work.
-        NixStringContext context;
-        auto s = state.coerceToString(pos, v, context, "while evaluating a file argument", false, false).toOwned();
-        if (!context.empty() && state.store->isInStore(s)) {
-            auto rewrites = state.realiseContext(context);
-            return nlohmann::json{{"$path", state.toRealPath(rewriteStrings(s, rewrites), context)}};
-        }
-        return nlohmann::json(s);
-    }
-    NixStringContext context;
-    return printValueAsJSON(state, true, v, pos, context, toStore);
-}
-
-/// Deepest nesting the shim converts; the Rust side has the same limit.
-constexpr size_t maxDepth = 1000;
-
-/// Force `v` down to `maxDepth` levels, stopping where printValueAsJSON
-/// stops (sets with `outPath` or `__toString`), and fail with a clear error
-/// past that: an infinitely deep value (`let x = { a = x; }; in x`) would
-/// otherwise overflow the stack inside printValueAsJSON.
-void checkDepth(EvalState & state, PosIdx pos, Value & v, size_t depth, const std::string & builtin)
-{
-    if (depth > maxDepth)
-        raise(state, pos, Kind::Misuse,
-              "jen: " + builtin + ": an argument is nested more than " + std::to_string(maxDepth)
-                  + " levels deep (or is infinitely recursive)");
-    state.forceValue(v, pos);
-    if (v.type() == nAttrs) {
-        if (v.attrs()->get(state.sOutPath) || v.attrs()->get(state.sToString))
-            return;
-        for (auto & a : *v.attrs())
-            checkDepth(state, a.pos, *a.value, depth + 1, builtin);
-    } else if (v.type() == nList) {
-        compat::forEachListItem(v, [&](Value & e) { checkDepth(state, pos, e, depth + 1, builtin); });
-    }
-}
-
-nlohmann::json argJson(EvalState & state, PosIdx pos, Value & v, const ArgPlan & plan, bool toStore)
+/// Append argument `v` to `w` as its plan says.
+void writeArg(JsonWriter & w, EvalState & state, PosIdx pos, Value & v, const ArgPlan & plan)
 {
     state.forceValue(v, pos);
     if (plan.isFile)
-        return fileJson(state, pos, v, toStore);
-    if (!plan.fileAttrs.empty() && v.type() == nAttrs) {
-        auto out = nlohmann::json::object();
-        for (auto & a : *v.attrs()) {
-            std::string name(state.symbols[a.name]);
-            try {
-                if (plan.fileAttrs.count(name))
-                    out[name] = fileJson(state, a.pos, *a.value, toStore);
-                else {
-                    NixStringContext context;
-                    out[name] = printValueAsJSON(state, true, *a.value, a.pos, context, toStore);
-                }
-            } catch (Error & e) {
-                e.addTrace(state.positions[a.pos], HintFmt("while evaluating attribute '%1%'", name));
-                throw;
-            }
+        return w.file(v, pos);
+    if (plan.fileAttrs.empty() || v.type() != nAttrs)
+        return w.value(v, pos);
+    w.raw('{');
+    bool first = true;
+    for (auto * a : v.attrs()->lexicographicOrder(state.symbols)) {
+        std::string_view name = state.symbols[a->name];
+        if (!first)
+            w.raw(',');
+        first = false;
+        try {
+            w.key(name);
+            if (plan.fileAttrs.count(std::string(name)))
+                w.file(*a->value, a->pos, 1);
+            else
+                w.value(*a->value, a->pos, 1);
+        } catch (Error & e) {
+            e.addTrace(state.positions[a->pos], HintFmt("while evaluating attribute '%1%'", name));
+            throw;
         }
-        return out;
     }
-    NixStringContext context;
-    return printValueAsJSON(state, true, v, pos, context, toStore);
+    w.raw('}');
 }
 
-/// `orig` with the attributes of the set `patch` added, recursively.
-/// Untouched attributes are shared with `orig`, so their values (and
-/// string context) are not copied; added ones are shared with `patch`.
-void mergeInto(EvalState & state, PosIdx pos, Value & orig, Value & patch, Value & out)
+/// Times a phase of a builtin call when `JEN_LOG=debug` asks for it.
+struct Phase
 {
-    state.forceValue(orig, pos);
-    if (patch.type() != nAttrs || orig.type() != nAttrs)
-        throw Error("jen: internal error: cannot add defaults to a value that is not a set");
-    auto attrs = state.buildBindings(orig.attrs()->size() + patch.attrs()->size());
-    for (auto & a : *orig.attrs()) {
-        auto * p = patch.attrs()->get(a.name);
-        if (!p || (p->value->type() == nAttrs && p->value->attrs()->empty())) {
-            attrs.insert(a.name, a.value, a.pos);
-        } else {
-            Value * nv = state.allocValue();
-            mergeInto(state, a.pos, *a.value, *p->value, *nv);
-            attrs.insert(a.name, nv, a.pos);
-        }
+    const Builtin & b;
+    const char * name;
+    bool on = timing_enabled();
+    std::chrono::steady_clock::time_point start = on ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+
+    ~Phase()
+    {
+        if (on)
+            timing_record(b.name, name,
+                          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
     }
-    for (auto & p : *patch.attrs())
-        if (!orig.attrs()->get(p.name))
-            attrs.insert(p.name, p.value, pos);
-    out.mkAttrs(attrs);
-}
+};
 
 void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args, Value & v)
 {
-    auto argv = nlohmann::json::array();
+    std::optional<Phase> phase;
+    phase.emplace(b, "force and write the arguments as JSON");
+    JsonWriter w(state, b.toStore, b.name);
+    w.raw('[');
     for (size_t i = 0; i < b.args.size(); ++i) {
+        if (i)
+            w.raw(',');
         try {
-            checkDepth(state, pos, *args[i], 0, b.name);
-            argv.push_back(argJson(state, pos, *args[i], b.args[i], b.toStore));
+            writeArg(w, state, pos, *args[i], b.args[i]);
+        } catch (InvalidUtf8 & e) {
+            raise(state, pos, Kind::Misuse,
+                  "jen: " + b.name + ": the argument '" + b.args[i].name
+                      + "' contains a string that is not valid UTF-8 (" + e.what() + ")");
         } catch (Error & e) {
             e.addTrace(
                 state.positions[pos],
@@ -201,28 +154,19 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
             throw;
         }
     }
-
-    std::string text;
-    try {
-        text = argv.dump();
-    } catch (nlohmann::json::exception & e) {
-        raise(state, pos, Kind::Misuse,
-              "jen: " + b.name + ": an argument contains a string that is not valid UTF-8 (" + e.what() + ")");
-    }
-    // The tree is no longer needed: free it before the core builds its own.
-    argv = nlohmann::json();
+    w.raw(']');
+    std::string text = std::move(w.out);
 
     Host host(state, pos);
+    phase.reset();
     Outcome out = call(b.index, text, host);
     if (out.kind != Kind::Ok)
         raise(state, pos, out.kind, std::string(out.text));
 
+    phase.emplace(b, out.merge ? "read the additions back, merged" : "read the result back");
     try {
-        if (out.merge) {
-            Value * patch = state.allocValue();
-            parseJSON(state, std::string_view(out.text.data(), out.text.size()), *patch);
-            mergeInto(state, pos, *args[0], *patch, v);
-        }
+        if (out.merge)
+            mergeAdditions(state, pos, *args[0], std::string_view(out.text.data(), out.text.size()), v);
         else
             parseJSON(state, std::string_view(out.text.data(), out.text.size()), v);
     } catch (nlohmann::json::exception & e) {

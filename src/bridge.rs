@@ -48,6 +48,10 @@ mod ffi {
         fn specs() -> Vec<Spec>;
         fn version() -> &'static str;
         fn call(index: usize, args_json: &str, host: &Host) -> Outcome;
+        /// Are phase timings wanted (`JEN_LOG=debug`)?
+        fn timing_enabled() -> bool;
+        /// Log a phase of the shim (see `crate::timing`).
+        fn timing_record(builtin: &str, phase: &str, micros: u64);
     }
 
     unsafe extern "C++" {
@@ -127,6 +131,14 @@ fn specs() -> Vec<ffi::Spec> {
         .collect()
 }
 
+fn timing_enabled() -> bool {
+    crate::timing::enabled()
+}
+
+fn timing_record(builtin: &str, phase: &str, micros: u64) {
+    crate::timing::record(builtin, phase, micros)
+}
+
 fn version() -> &'static str {
     crate::VERSION
 }
@@ -146,10 +158,10 @@ fn call(index: usize, args_json: &str, host: &ffi::Host) -> ffi::Outcome {
         }
     };
     match result {
-        Ok((v, merge)) => ffi::Outcome {
+        Ok(reply) => ffi::Outcome {
             kind: ffi::Kind::Ok,
-            text: v.to_string(),
-            merge,
+            text: reply.json,
+            merge: reply.merge,
         },
         Err(e) => {
             let kind = match e.kind {
@@ -168,11 +180,7 @@ fn call(index: usize, args_json: &str, host: &ffi::Host) -> ffi::Outcome {
 }
 
 /// [`builtins::call_json`] with the shim's host, after the test trigger.
-fn call_inner(
-    index: usize,
-    args_json: &str,
-    host: &ffi::Host,
-) -> Result<(serde_json::Value, bool)> {
+fn call_inner(index: usize, args_json: &str, host: &ffi::Host) -> Result<builtins::Reply> {
     let builtin = builtins::all()
         .get(index)
         .ok_or_else(|| Error::internal(format!("jen: no builtin number {index}")))?;

@@ -27,7 +27,9 @@ pub enum ResultMode {
     /// so untouched parts (and their string context) are shared, not copied.
     /// The function computes just those additions (the attributes `run`'s
     /// result adds to the argument, without building the whole result).
-    AddsToFirstArg(fn(&dyn Host, &[Value]) -> Result<Value>),
+    /// It returns them as JSON text, so that it can write them without
+    /// building a `Value`.
+    AddsToFirstArg(fn(&dyn Host, &[Value]) -> Result<String>),
 }
 
 /// One `builtins.jen.<name>` function.
@@ -84,12 +86,12 @@ pub fn call(builtin: &Builtin, host: &dyn Host, args: &[Value]) -> Result<Value>
 }
 
 /// [`call`] with `run` in place of the builtin's own function.
-fn call_with(
+fn call_with<T>(
     builtin: &Builtin,
-    run: fn(&dyn Host, &[Value]) -> Result<Value>,
+    run: fn(&dyn Host, &[Value]) -> Result<T>,
     host: &dyn Host,
     args: &[Value],
-) -> Result<Value> {
+) -> Result<T> {
     if args.len() != builtin.args.len() {
         return Err(Error::internal(format!(
             "jen: {}: expected {} arguments, got {}",
@@ -104,12 +106,24 @@ fn call_with(
     })
 }
 
+/// What [`call_json`] answers.
+#[derive(Debug)]
+pub struct Reply {
+    /// The result as JSON text.
+    pub json: String,
+    /// `json` holds only the attributes to add to the first argument
+    /// ([`ResultMode::AddsToFirstArg`]).
+    pub merge: bool,
+}
+
 /// Call `builtin` on its arguments as JSON text (one array, as the shim
 /// sends them): refuse nesting beyond [`crate::depth::MAX_DEPTH`] before
-/// parsing, parse, call. The result is the builtin's value, or only what it
-/// adds to its first argument (with `true`) when the builtin says so and
-/// that is all it does.
-pub fn call_json(builtin: &Builtin, host: &dyn Host, args_json: &str) -> Result<(Value, bool)> {
+/// parsing, parse, call, write the result as JSON text. The result is the
+/// builtin's value, or only what it adds to its first argument when the
+/// builtin says so. Each phase is timed at `debug` level
+/// ([`crate::timing`]).
+pub fn call_json(builtin: &Builtin, host: &dyn Host, args_json: &str) -> Result<Reply> {
+    use crate::timing::phase;
     // The arguments arrive as one JSON array: one level more than the values.
     let depth = crate::depth::depth(args_json).saturating_sub(1);
     if depth > crate::depth::MAX_DEPTH {
@@ -119,6 +133,7 @@ pub fn call_json(builtin: &Builtin, host: &dyn Host, args_json: &str) -> Result<
             crate::depth::MAX_DEPTH
         )));
     }
+    let parse = phase(builtin.name, "parse the arguments");
     let mut de = serde_json::Deserializer::from_str(args_json);
     de.disable_recursion_limit();
     let args: Vec<Value> = serde::Deserialize::deserialize(&mut de).map_err(|e| {
@@ -127,11 +142,30 @@ pub fn call_json(builtin: &Builtin, host: &dyn Host, args_json: &str) -> Result<
             builtin.name
         ))
     })?;
-    if let ResultMode::AddsToFirstArg(adds) = builtin.result {
-        return Ok((call_with(builtin, adds, host, &args)?, true));
-    }
-    let value = call(builtin, host, &args)?;
-    Ok((value, false))
+    drop(parse);
+    let reply = match builtin.result {
+        ResultMode::AddsToFirstArg(adds) => {
+            let _run = phase(builtin.name, "run and write the additions");
+            Reply {
+                json: call_with(builtin, adds, host, &args)?,
+                merge: true,
+            }
+        }
+        ResultMode::Value => {
+            let run = phase(builtin.name, "run");
+            let value = call(builtin, host, &args)?;
+            drop(run);
+            let write = phase(builtin.name, "write the result");
+            let json = value.to_string();
+            drop(write);
+            let _free = phase(builtin.name, "free the result");
+            drop(value);
+            Reply { json, merge: false }
+        }
+    };
+    let _free = phase(builtin.name, "free the arguments");
+    drop(args);
+    Ok(reply)
 }
 
 /// Human-readable name of an error kind, for logs.

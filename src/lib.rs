@@ -17,6 +17,7 @@ pub mod model;
 pub mod provider;
 pub mod ssh;
 pub mod state;
+pub mod timing;
 
 #[cfg(feature = "plugin")]
 mod bridge;

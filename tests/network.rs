@@ -227,3 +227,23 @@ fn validate_network_shares_the_original_values_and_their_context() {
         json!({"authorizedKeys": [], "port": 22, "user": "root"})
     );
 }
+
+#[test]
+fn validate_network_merges_exactly_the_defaults_check_network_computes() {
+    // validateNetwork merges the additions into the Nix value in the shim;
+    // checkNetwork converts the whole network with defaults. They must agree,
+    // on the example and on a generated network with every default shape.
+    let nix = Nix::new();
+    let root = root();
+    for net in [
+        format!("(import {root}/examples/jen {{ }}).network"),
+        format!("import {root}/bench/network.nix {{ n = 40; }}"),
+        r#"{ name = "n"; machines = { a = { provider.type = "none"; }; b = { provider.type = "none"; ssh = { }; sites = { }; }; }; }"#.to_string(),
+    ] {
+        let r = nix.eval_json_args(
+            &format!("let n = {net}; in builtins.jen.validateNetwork n == (builtins.jen.checkNetwork n).network"),
+            &["--impure"],
+        );
+        assert_eq!(r.expect_ok().trim(), "true", "{net}");
+    }
+}

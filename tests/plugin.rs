@@ -169,3 +169,53 @@ fn repl_doc_shows_the_builtin_documentation() {
     assert!(text.contains("round trip through jen-builtins"), "{text}");
     assert!(text.contains("indented JSON text"), "{text}");
 }
+
+#[test]
+fn the_shim_writes_the_json_builtins_to_json_writes() {
+    // The shim's own JSON writer against Nix's: the same values after a
+    // round trip, for the cases a hand-written writer gets wrong.
+    let nix = Nix::new();
+    let expr = r#"
+      let v = {
+        floats = [ 0.1 1.0 (-0.0) 1.0e20 1.0e-7 123456789.125 2.5e300 (1.0 / 3) ];
+        ints = [ 0 (-1) 9223372036854775807 (-9223372036854775807 - 1) ];
+        control = builtins.fromJSON "\"x\\u0001\\u001f\\u007f\\b\\f\\n\\r\\t\"";
+        quotes = "\" \\ / ${"$"}{x}";
+        unicode = [ "é" "€" "𝄞" "\u{10FFFF}" ];
+        "key \"quoted\"" = 1;
+        "" = "empty key";
+        list = [ [ ] { } [ [ ] ] ];
+        drv = { outPath = { outPath = "nested"; }; };
+        str = { __toString = self: "to ${self.x}"; x = "string"; };
+      };
+      in { same = builtins.jen.echo v == builtins.fromJSON (builtins.toJSON v);
+           floats = builtins.jen.echo v.floats == v.floats;
+           types = map builtins.typeOf (builtins.jen.echo v.floats); }
+    "#;
+    let out = nix.value(expr);
+    assert_eq!(out["same"], json!(true), "{out}");
+    assert_eq!(out["floats"], json!(true), "{out}");
+    assert!(
+        out["types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t == "float"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_string_that_is_not_utf8_is_a_type_error_naming_the_argument() {
+    let nix = Nix::new();
+    // substring cuts "é" in the middle of its two bytes.
+    let r = nix.eval_json(r#"builtins.jen.echo { a = builtins.substring 0 1 "é"; }"#);
+    let err = r.expect_err();
+    assert!(err.contains("not valid UTF-8"), "{err}");
+    assert!(err.contains("the argument 'value'"), "{err}");
+    assert!(err.contains("0xC3"), "{err}");
+    let r = nix.eval_json(
+        r#"(builtins.tryEval (builtins.jen.echo (builtins.substring 0 1 "é"))).success"#,
+    );
+    r.expect_err();
+}

@@ -2,6 +2,7 @@
 //! network data model with its cross-reference rules.
 
 pub mod attr_path;
+pub mod defaults;
 pub mod network;
 pub mod schema;
 pub mod violation;
@@ -173,7 +174,9 @@ pub const VALIDATE_NETWORK: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::AsString,
-    result: ResultMode::AddsToFirstArg(|_, a| network::validate_network_additions(&a[0])),
+    result: ResultMode::AddsToFirstArg(|_, a| {
+        Ok(network::validate_network_additions(&a[0])?.to_json())
+    }),
     run: |_, a| network::validate_network(&a[0]),
 };
 

@@ -11,13 +11,10 @@
 //! - `unique-mount-point` / `unique-state-dir`: on a machine, at most one
 //!   site per mount point and per state directory (after defaults).
 //!
-//! Defaults filled in: `ssh.user = "root"`, `ssh.port = 22`,
-//! `ssh.authorizedKeys = [ ]`; per site `aliases`, `redirects`, `dynamic`
-//! `= [ ]`, `backend = { type = "static"; }`, `writable = false`; per
-//! writable site `state = "/var/<domain>"`, `mountPoint = "/www/<domain>"`,
-//! `owner = "root"`.
+//! The defaults it fills in are in [`super::defaults`].
 
 use super::attr_path::AttrPath;
+pub use super::defaults::{additions, merge, with_defaults, Additions};
 use super::schema::{compile, violations, Options};
 use super::violation::{document_order, report, Violation};
 use crate::error::{Error, Result};
@@ -274,121 +271,19 @@ pub fn network_violations(network: &Value) -> Result<Vec<Violation>> {
     Ok(document_order(found))
 }
 
-/// Add `key = v` to `patch` unless `o` has `key`.
-fn default_into(patch: &mut Map<String, Value>, o: &Map<String, Value>, key: &str, v: Value) {
-    if !o.contains_key(key) {
-        patch.insert(key.to_string(), v);
-    }
-}
-
-/// Only the defaults `network` lacks (see the module doc), as a nested set
-/// of the attributes to add: what [`with_defaults`] adds, built without
-/// copying the network.
-pub fn default_additions(network: &Value) -> Value {
-    let empty = Map::new();
-    let mut machines_patch = Map::new();
-    if let Some(ms) = network.get("machines").and_then(Value::as_object) {
-        for (name, machine) in ms {
-            let Some(machine) = machine.as_object() else {
-                continue;
-            };
-            let mut mp = Map::new();
-            let ssh = match machine.get("ssh") {
-                None => Some(&empty),
-                Some(v) => v.as_object(),
-            };
-            if let Some(ssh) = ssh {
-                let mut sp = Map::new();
-                default_into(&mut sp, ssh, "user", json!("root"));
-                default_into(&mut sp, ssh, "port", json!(22));
-                default_into(&mut sp, ssh, "authorizedKeys", json!([]));
-                if !sp.is_empty() {
-                    mp.insert("ssh".into(), Value::Object(sp));
-                }
-            }
-            match machine.get("sites") {
-                None => {
-                    mp.insert("sites".into(), json!({}));
-                }
-                Some(Value::Object(sites)) => {
-                    let mut sites_patch = Map::new();
-                    for (domain, site) in sites {
-                        let Some(site) = site.as_object() else {
-                            continue;
-                        };
-                        let mut p = Map::new();
-                        default_into(&mut p, site, "aliases", json!([]));
-                        default_into(&mut p, site, "redirects", json!([]));
-                        default_into(&mut p, site, "dynamic", json!([]));
-                        default_into(&mut p, site, "backend", json!({"type": "static"}));
-                        default_into(&mut p, site, "writable", json!(false));
-                        if is_writable(site) {
-                            if !site.contains_key("state") || !site.contains_key("mountPoint") {
-                                let (state, point) = mount_paths(domain, site);
-                                default_into(&mut p, site, "state", json!(state));
-                                default_into(&mut p, site, "mountPoint", json!(point));
-                            }
-                            default_into(&mut p, site, "owner", json!("root"));
-                        }
-                        if !p.is_empty() {
-                            sites_patch.insert(domain.clone(), Value::Object(p));
-                        }
-                    }
-                    if !sites_patch.is_empty() {
-                        mp.insert("sites".into(), Value::Object(sites_patch));
-                    }
-                }
-                Some(_) => {}
-            }
-            if !mp.is_empty() {
-                machines_patch.insert(name.clone(), Value::Object(mp));
-            }
-        }
-    }
-    let mut patch = Map::new();
-    if !machines_patch.is_empty() {
-        patch.insert("machines".into(), Value::Object(machines_patch));
-    }
-    Value::Object(patch)
-}
-
-/// Merge the nested additions `patch` into `v`.
-fn merge(v: &mut Value, patch: Value) {
-    match (v, patch) {
-        (Value::Object(o), Value::Object(p)) => {
-            for (k, pv) in p {
-                match o.get_mut(&k) {
-                    Some(ov) => merge(ov, pv),
-                    None => {
-                        o.insert(k, pv);
-                    }
-                }
-            }
-        }
-        (v, p) => *v = p,
-    }
-}
-
-/// `network` with every default filled in (see the module doc).
-pub fn with_defaults(network: &Value) -> Value {
-    let mut n = network.clone();
-    merge(&mut n, default_additions(network));
-    n
-}
-
 /// The network with defaults, or one invalid-input error listing every
 /// violation.
 pub fn validate_network(network: &Value) -> Result<Value> {
     let mut n = network.clone();
-    merge(&mut n, validate_network_additions(network)?);
+    merge(&mut n, validate_network_additions(network)?.to_value());
     Ok(n)
 }
 
 /// [`validate_network`], returning only the defaults it adds (see
-/// [`default_additions`]).
-pub fn validate_network_additions(network: &Value) -> Result<Value> {
+/// [`super::defaults`]).
+pub fn validate_network_additions(network: &Value) -> Result<Additions<'_>> {
     assert_valid(network)?;
-    Ok(default_additions(network))
+    Ok(additions(network))
 }
 
 /// Nothing, or one invalid-input error listing every violation of
@@ -450,7 +345,7 @@ mod tests {
     fn additions_never_replace_and_are_complete_once_applied() {
         let mut n = valid();
         n["machines"]["www"]["sites"]["jekos.net"]["state"] = json!("/srv/jekos");
-        let adds = validate_network_additions(&n).unwrap();
+        let adds = validate_network_additions(&n).unwrap().to_value();
         let jekos = &adds["machines"]["www"]["sites"]["jekos.net"];
         assert_eq!(jekos["mountPoint"], json!("/www/jekos.net"), "{adds}");
         assert!(
@@ -461,7 +356,7 @@ mod tests {
             adds["machines"]["db"]["ssh"],
             json!({"user": "root", "authorizedKeys": []})
         );
-        assert_eq!(default_additions(&with_defaults(&n)), json!({}));
+        assert!(additions(&with_defaults(&n)).is_empty());
     }
 
     #[test]
