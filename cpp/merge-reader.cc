@@ -112,7 +112,17 @@ public:
 
     bool key(string_t & k) override
     {
-        frames.back().key = state.symbols.create(k);
+        // The same few attribute names come back for every machine and
+        // site: look them up in a small local cache before Nix's (large)
+        // symbol table. Names seen once (machines, domains) stop filling
+        // it when it is full.
+        if (auto it = keys.find(k); it != keys.end())
+            frames.back().key = it->second;
+        else {
+            frames.back().key = state.symbols.create(k);
+            if (keys.size() < maxCachedKeys)
+                keys.emplace(k, frames.back().key);
+        }
         return true;
     }
 
@@ -210,6 +220,8 @@ private:
     std::unordered_map<std::string, Value *, std::hash<std::string>, std::equal_to<std::string>,
                        traceable_allocator<std::pair<const std::string, Value *>>>
         strings;
+    static constexpr size_t maxCachedKeys = 64;
+    std::unordered_map<std::string, Symbol> keys;
     /// Shared scalars and the result, kept reachable for the collector.
     ValueVector keep;
 };

@@ -18,9 +18,10 @@ pub use super::defaults::{additions, merge, with_defaults, Additions};
 use super::schema::{compile, violations, Options};
 use super::violation::{document_order, report, Violation};
 use crate::error::{Error, Result};
+use ahash::AHashMap as HashMap;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// The data model, as shipped in `nix/data-model.json`.
 pub const DATA_MODEL: &str = include_str!("../../nix/data-model.json");
@@ -145,7 +146,15 @@ pub fn rule_violations(network: &Value) -> Vec<Violation> {
     };
 
     // unique-domain, across the whole network.
-    let mut names: HashMap<Cow<str>, SiteLoc> = HashMap::new();
+    let mut names: HashMap<Cow<str>, SiteLoc> = HashMap::with_capacity(
+        machines(network)
+            .map(|(_, m)| {
+                m.get("sites")
+                    .and_then(Value::as_object)
+                    .map_or(0, Map::len)
+            })
+            .sum(),
+    );
     for (m, machine) in machines(network) {
         for (d, s) in sites(machine) {
             claim(&mut names, &mut out, d, site(m, d, None));
@@ -265,8 +274,16 @@ fn via_cycle(network: &Value, start: &str) -> Option<Vec<String>> {
 
 /// Every violation of `network`: the data model's and the rules'.
 pub fn network_violations(network: &Value) -> Result<Vec<Violation>> {
-    let validator = compile(&data_model(), &Options::default())?;
-    let mut found = violations(&validator, network);
+    use crate::timing::phase;
+    let validator = {
+        let _t = phase("network", "compile the data model (cached)");
+        compile(&data_model(), &Options::default())?
+    };
+    let mut found = {
+        let _t = phase("network", "check the schema");
+        violations(&validator, network)
+    };
+    let _t = phase("network", "check the rules");
     found.extend(rule_violations(network));
     Ok(document_order(found))
 }
@@ -283,6 +300,7 @@ pub fn validate_network(network: &Value) -> Result<Value> {
 /// [`super::defaults`]).
 pub fn validate_network_additions(network: &Value) -> Result<Additions<'_>> {
     assert_valid(network)?;
+    let _t = crate::timing::phase("network", "find the defaults");
     Ok(additions(network))
 }
 
