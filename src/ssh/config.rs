@@ -274,6 +274,71 @@ fn split_line(line: &str) -> Option<(String, String)> {
     Some((keyword, rest.to_string()))
 }
 
+/// One meaningful line of a config file, split once.
+struct ConfigLine {
+    number: usize,
+    keyword: String,
+    rest: String,
+    /// The arguments, or why `argv_split` refused them (reported only
+    /// when the reader reaches the line, as ssh does).
+    args: std::result::Result<Vec<String>, &'static str>,
+}
+
+/// A config file split into keyword lines (blank lines and comments
+/// dropped), so that resolving many hosts against one config splits each
+/// line once.
+struct ParsedConfig {
+    lines: Vec<ConfigLine>,
+}
+
+impl ParsedConfig {
+    fn parse(text: &str) -> ParsedConfig {
+        let lines = text
+            .lines()
+            .enumerate()
+            .filter_map(|(n, raw)| {
+                let (keyword, rest) = split_line(raw)?;
+                let args = argv_split(&rest);
+                Some(ConfigLine {
+                    number: n + 1,
+                    keyword,
+                    rest,
+                    args,
+                })
+            })
+            .collect();
+        ParsedConfig { lines }
+    }
+}
+
+/// What resolving several hosts against the same config can share: the
+/// main config and every `Include`d file split into lines once, and each
+/// `Include` glob expanded once. One cache serves one evaluation call
+/// (files do not change under it); [`resolve`] makes a fresh one.
+#[derive(Default)]
+pub struct ConfigCache {
+    /// Parsed files by name (the main config under its `config_name`).
+    parsed: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<ParsedConfig>>>,
+    /// Expanded `Include` patterns.
+    globs: std::cell::RefCell<std::collections::HashMap<String, Vec<String>>>,
+}
+
+impl ConfigCache {
+    /// `text` (the file `name`) split into lines, parsed on first use.
+    fn parsed(
+        &self,
+        name: &str,
+        text: impl FnOnce() -> Result<String>,
+    ) -> Result<std::rc::Rc<ParsedConfig>> {
+        if let Some(p) = self.parsed.borrow().get(name) {
+            return Ok(p.clone());
+        }
+        let p = std::rc::Rc::new(ParsedConfig::parse(&text()?));
+        self.parsed.borrow_mut().insert(name.to_string(), p.clone());
+        Ok(p)
+    }
+}
+
 /// OpenSSH's `convtime`: `90`, `1m30s`, `2h`, `1w`.
 fn convtime(s: &str) -> Option<u64> {
     if s.is_empty() {
@@ -313,6 +378,7 @@ fn flag(v: &str) -> Option<bool> {
 struct Resolver<'a> {
     req: &'a Request<'a>,
     host_fs: &'a dyn Host,
+    cache: &'a ConfigCache,
     o: Options,
     want_final: bool,
 }
@@ -410,9 +476,10 @@ impl<'a> Resolver<'a> {
         Ok(result)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn read(
         &mut self,
-        text: &str,
+        config: &ParsedConfig,
         name: &str,
         pass: Pass,
         host: &str,
@@ -423,11 +490,8 @@ impl<'a> Resolver<'a> {
             return Err(Error::invalid(format!("{name}: Include nested too deeply")));
         }
         let mut active = !never; // lines before the first Host/Match apply
-        for (n, raw) in text.lines().enumerate() {
-            let line = n + 1;
-            let Some((kw, rest)) = split_line(raw) else {
-                continue;
-            };
+        for l in &config.lines {
+            let (kw, rest, line) = (l.keyword.as_str(), l.rest.as_str(), l.number);
             if rest.is_empty() {
                 return Err(err(
                     name,
@@ -435,14 +499,14 @@ impl<'a> Resolver<'a> {
                     format!("no argument after keyword \"{kw}\""),
                 ));
             }
-            let args = argv_split(&rest).map_err(|e| err(name, line, e))?;
-            match kw.as_str() {
+            let args = l.args.as_deref().map_err(|e| err(name, line, e))?;
+            match kw {
                 "host" => {
                     active = false;
                     if never {
                         continue;
                     }
-                    for a in &args {
+                    for a in args {
                         let (neg, p) = match a.strip_prefix('!') {
                             Some(p) => (true, p),
                             None => (false, a.as_str()),
@@ -457,14 +521,12 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 "match" => {
-                    let v = self.match_line(&args, pass, host, name, line)?;
+                    let v = self.match_line(args, pass, host, name, line)?;
                     active = !never && v;
                 }
-                "include" => {
-                    self.include(&args, name, line, pass, host, never || !active, depth)?
-                }
-                _ if active => self.option(&kw, &rest, &args, name, line)?,
-                _ => self.check_keyword(&kw, name, line)?,
+                "include" => self.include(args, name, line, pass, host, never || !active, depth)?,
+                _ if active => self.option(kw, rest, args, name, line)?,
+                _ => self.check_keyword(kw, name, line)?,
             }
         }
         Ok(())
@@ -503,16 +565,29 @@ impl<'a> Resolver<'a> {
                 format!("{}/{a}", dir.trim_end_matches('/'))
             };
             for file in self.glob(&path)? {
-                let text = self.host_fs.read_file(&file)?;
-                self.read(&text, &file, pass, host, never, depth + 1)?;
+                let parsed = self.cache.parsed(&file, || self.host_fs.read_file(&file))?;
+                self.read(&parsed, &file, pass, host, never, depth + 1)?;
             }
         }
         Ok(())
     }
 
     /// The files `pattern` names (wildcards in any component; a leading `.`
-    /// only matched explicitly), sorted; none is not an error.
+    /// only matched explicitly), sorted; none is not an error. Expanded
+    /// once per cache.
     fn glob(&self, pattern: &str) -> Result<Vec<String>> {
+        if let Some(found) = self.cache.globs.borrow().get(pattern) {
+            return Ok(found.clone());
+        }
+        let found = self.expand_glob(pattern)?;
+        self.cache
+            .globs
+            .borrow_mut()
+            .insert(pattern.to_string(), found.clone());
+        Ok(found)
+    }
+
+    fn expand_glob(&self, pattern: &str) -> Result<Vec<String>> {
         let mut found = vec![String::new()];
         let parts: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty()).collect();
         for (i, part) in parts.iter().enumerate() {
@@ -703,84 +778,92 @@ impl<'a> Resolver<'a> {
     }
 
     /// `%` tokens as `default_client_percent_expand` in OpenSSH 9.2.
+    /// Each token is computed only where it is used (`%C` is a SHA-1).
     fn expand(&self, s: &str, host: &str, port: u16, user: &str) -> Result<String> {
+        use std::fmt::Write as _;
         if s.contains("${") {
             return Err(Error::invalid(format!(
                 "'{s}': ${{VAR}} environment expansion is unsupported in evaluation"
             )));
         }
-        let short = self
-            .req
-            .local
-            .hostname
-            .split('.')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        let conn = {
-            use sha1::Digest;
-            let mut h = sha1::Sha1::new();
-            h.update(format!("{}{host}{port}{user}", self.req.local.hostname));
-            h.finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        };
-        let mut out = String::new();
-        let mut chars = s.chars();
-        while let Some(c) = chars.next() {
-            if c != '%' {
-                out.push(c);
-                continue;
-            }
+        let local = self.req.local;
+        let mut out = String::with_capacity(s.len() + 32);
+        let mut rest = s;
+        while let Some(at) = rest.find('%') {
+            out.push_str(&rest[..at]);
+            let mut chars = rest[at + 1..].chars();
             let t = chars
                 .next()
                 .ok_or_else(|| Error::invalid(format!("'{s}': a lone % at the end")))?;
-            let v = match t {
-                '%' => "%".to_string(),
-                'C' => conn.clone(),
-                'd' => self.req.local.home.clone(),
-                'h' => host.to_string(),
-                'i' => self.req.local.uid.to_string(),
-                'j' => self.o.jump.clone().unwrap_or_default(),
-                'k' => self
-                    .o
-                    .host_key_alias
-                    .clone()
-                    .unwrap_or_else(|| self.req.host.to_string()),
-                'L' => short.clone(),
-                'l' => self.req.local.hostname.clone(),
-                'n' => self.req.host.to_string(),
-                'p' => port.to_string(),
-                'r' => user.to_string(),
-                'u' => self.req.local.user.clone(),
+            rest = chars.as_str();
+            match t {
+                '%' => out.push('%'),
+                'C' => {
+                    use sha1::Digest;
+                    let mut h = sha1::Sha1::new();
+                    h.update(local.hostname.as_bytes());
+                    h.update(host.as_bytes());
+                    h.update(port.to_string().as_bytes());
+                    h.update(user.as_bytes());
+                    for b in h.finalize() {
+                        out.push(char::from(HEX[usize::from(b >> 4)]));
+                        out.push(char::from(HEX[usize::from(b & 15)]));
+                    }
+                }
+                'd' => out.push_str(&local.home),
+                'h' => out.push_str(host),
+                'i' => {
+                    let _ = write!(out, "{}", local.uid);
+                }
+                'j' => out.push_str(self.o.jump.as_deref().unwrap_or_default()),
+                'k' => out.push_str(self.o.host_key_alias.as_deref().unwrap_or(self.req.host)),
+                'L' => out.push_str(local.hostname.split('.').next().unwrap_or_default()),
+                'l' => out.push_str(&local.hostname),
+                'n' => out.push_str(self.req.host),
+                'p' => {
+                    let _ = write!(out, "{port}");
+                }
+                'r' => out.push_str(user),
+                'u' => out.push_str(&local.user),
                 _ => return Err(Error::invalid(format!("'{s}': unknown token %{t}"))),
-            };
-            out.push_str(&v);
+            }
         }
+        out.push_str(rest);
         Ok(out)
     }
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// Resolve `req` as `ssh -G` would, returning the options by their
 /// lower-case `ssh -G` names.
 pub fn resolve(host_fs: &dyn Host, req: &Request) -> Result<Value> {
+    resolve_cached(host_fs, req, &ConfigCache::default())
+}
+
+/// [`resolve`], sharing parsed files with earlier calls that used `cache`
+/// (same config, other hosts).
+pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) -> Result<Value> {
     if req.host.is_empty() || req.host.starts_with('-') || req.host.contains(char::is_whitespace) {
         return Err(Error::misuse(format!(
             "host \"{}\" is not a host name",
             req.host
         )));
     }
+    let main = cache.parsed(&format!("\0main\0{}", req.config_name), || {
+        Ok(req.config.to_string())
+    })?;
     let mut r = Resolver {
         req,
         host_fs,
+        cache,
         o: Options::default(),
         want_final: false,
     };
     r.o.user = req.user.map(str::to_string);
     r.o.port = req.port;
     r.read(
-        req.config,
+        &main,
         req.config_name,
         Pass { final_pass: false },
         req.host,
@@ -808,7 +891,7 @@ pub fn resolve(host_fs: &dyn Host, req: &Request) -> Result<Value> {
     if r.want_final {
         r.o.hostname = Some(host.clone());
         r.read(
-            req.config,
+            &main,
             req.config_name,
             Pass { final_pass: true },
             &host,

@@ -63,6 +63,8 @@ pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result
     let no_machines = Map::new();
     let machines = network["machines"].as_object().unwrap_or(&no_machines);
     let known = known_hosts::Files::parse(&inputs.known_hosts);
+    // One config for every machine: split into lines once.
+    let config_cache = config::ConfigCache::default();
     let mut out = Map::new();
     let mut revoked_only = Vec::new();
     for (name, m) in machines {
@@ -83,7 +85,7 @@ pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result
             default_user: Some("root"),
             local: inputs.local,
         };
-        let r = config::resolve(host, &req).map_err(|e| Error {
+        let r = config::resolve_cached(host, &req, &config_cache).map_err(|e| Error {
             kind: e.kind,
             message: format!("machine {name}: {}", e.message),
         })?;
