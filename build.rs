@@ -66,7 +66,7 @@ mod plugin {
         let mut b = cxx_build::bridge("src/bridge.rs");
         b.file("cpp/plugin.cc")
             .file("cpp/json-writer.cc")
-            .file("cpp/merge-reader.cc")
+            .file("cpp/result-reader.cc")
             .std("c++2a");
         // Nix's headers (and boost's, in the prefix) are system headers to
         // us: their warnings are not ours to fix.
@@ -88,8 +88,9 @@ mod plugin {
             "cpp/plugin.cc",
             "cpp/json-writer.cc",
             "cpp/json-writer.hh",
-            "cpp/merge-reader.cc",
-            "cpp/merge-reader.hh",
+            "cpp/result-reader.cc",
+            "cpp/result-reader.hh",
+            "cpp/json-reader.hh",
             "cpp/compat.hh",
             "cpp/host.hh",
         ] {

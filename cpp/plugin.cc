@@ -4,7 +4,7 @@
 // call Rust, parse the JSON answer, or raise the error at the call position.
 #include "host.hh"
 #include "json-writer.hh"
-#include "merge-reader.hh"
+#include "result-reader.hh"
 #include "jen-builtins/src/bridge.rs.h"
 
 #include <algorithm>
@@ -168,9 +168,7 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
         if (out.merge)
             mergeAdditions(state, pos, *args[0], std::string_view(out.text.data(), out.text.size()), v);
         else
-            parseJSON(state, std::string_view(out.text.data(), out.text.size()), v);
-    } catch (nlohmann::json::exception & e) {
-        raise(state, pos, Kind::Internal, "jen: " + b.name + ": internal error: the result cannot be read back: " + e.what());
+            readResult(state, pos, std::string_view(out.text.data(), out.text.size()), v);
     } catch (Error & e) {
         raise(state, pos, Kind::Internal,
               "jen: " + b.name + ": internal error: the result cannot be read back: " + plainMessage(e));

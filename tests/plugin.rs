@@ -187,6 +187,9 @@ fn the_shim_writes_the_json_builtins_to_json_writes() {
         list = [ [ ] { } [ [ ] ] ];
         drv = { outPath = { outPath = "nested"; }; };
         str = { __toString = self: "to ${self.x}"; x = "string"; };
+        # The reader shares equal strings and caches keys: repeats, with
+        # and without escapes, in keys and values.
+        repeats = [ "same" "same" "a\nb" "a\nb" "" "" { "k\n" = "v"; k = "v"; } { "k\n" = "w"; k = "w"; } ];
       };
       in { same = builtins.jen.echo v == builtins.fromJSON (builtins.toJSON v);
            floats = builtins.jen.echo v.floats == v.floats;

@@ -1,9 +1,14 @@
-// merge-reader.hh: the additions a builtin answers, merged as they are read.
+// result-reader.hh: a builtin's JSON answer read back into Nix values.
+//
+// `readResult` makes a new value of the text, as Nix's `parseJSON` would,
+// with the reader of json-reader.hh (strings straight from the text) and
+// two shortcuts: equal strings share one value, and the few attribute names
+// that recur are looked up in a small cache before Nix's symbol table.
 //
 // A builtin whose result is its first argument with attributes added
 // (`validateNetwork` and its defaults) answers only the additions: JSON
 // text of a nested set of attributes to add. `mergeAdditions` reads that
-// text with nlohmann's SAX parser and builds the merged value as it goes:
+// text with the same reader and builds the merged value as it goes:
 // each set the additions reach is rebuilt once, with its original
 // attributes shared (their values, string context and laziness untouched)
 // and the added ones appended; sets they do not reach are the original
@@ -25,5 +30,9 @@ namespace jen {
 /// a malformed text throws nix::Error (an internal error of the caller).
 void mergeAdditions(nix::EvalState & state, nix::PosIdx pos, nix::Value & orig, std::string_view additions,
                     nix::Value & out);
+
+/// `out` = the value of the JSON `text`; a malformed text throws
+/// nix::Error.
+void readResult(nix::EvalState & state, nix::PosIdx pos, std::string_view text, nix::Value & out);
 
 } // namespace jen

@@ -1,5 +1,6 @@
-// merge-reader.cc: see merge-reader.hh.
-#include "merge-reader.hh"
+// result-reader.cc: see result-reader.hh.
+#include "result-reader.hh"
+#include "json-reader.hh"
 
 #include <algorithm>
 #include <limits>
@@ -13,35 +14,35 @@ namespace jen {
 
 namespace {
 
-using json = nlohmann::json;
-
-/// The SAX handler. Every Value it holds on to sits in a traceable
+/// The readJson handler. Every Value it holds on to sits in a traceable
 /// container (or is reachable from `orig`), so that a garbage collection
 /// during the read frees nothing still needed.
-class AdditionsReader : public nlohmann::json_sax<json>
+class ResultReader
 {
 public:
-    AdditionsReader(EvalState & state, PosIdx pos, Value & orig)
+    /// `orig`: the set the text's additions go into; null when the text is
+    /// a whole new value.
+    ResultReader(EvalState & state, PosIdx pos, Value * orig)
         : state(state)
         , pos(pos)
         , orig(orig)
     {
     }
 
-    /// The merged value, once the text is read.
+    /// The value read (merged with `orig`), once the text is read.
     Value * result = nullptr;
 
-    bool null() override
+    void null()
     {
         if (!nullValue) {
             nullValue = state.allocValue();
             nullValue->mkNull();
             keep.push_back(nullValue);
         }
-        return deliver(nullValue);
+        deliver(nullValue);
     }
 
-    bool boolean(bool b) override
+    void boolean(bool b)
     {
         Value *& shared = b ? trueValue : falseValue;
         if (!shared) {
@@ -49,87 +50,79 @@ public:
             shared->mkBool(b);
             keep.push_back(shared);
         }
-        return deliver(shared);
+        deliver(shared);
     }
 
-    bool number_integer(number_integer_t n) override
+    void integer(int64_t n)
     {
         Value * v = state.allocValue();
         v->mkInt(n);
-        return deliver(v);
+        deliver(v);
     }
 
-    bool number_unsigned(number_unsigned_t n) override
-    {
-        if (n > uint64_t(std::numeric_limits<int64_t>::max()))
-            throw Error("the integer %d is too large for Nix", n);
-        return number_integer(int64_t(n));
-    }
-
-    bool number_float(number_float_t f, const string_t &) override
+    void floating(double f)
     {
         Value * v = state.allocValue();
         v->mkFloat(f);
-        return deliver(v);
+        deliver(v);
     }
 
-    bool string(string_t & s) override
+    void string(std::string_view s, bool inText)
     {
-        if (s.find('\0') != std::string::npos)
+        if (s.find('\0') != std::string_view::npos)
             throw Error("a string contains a NUL byte");
+        // Equal strings share one value; only strings that stand in the
+        // text as they are (views that stay valid) are remembered.
+        if (!inText) {
+            Value * v = state.allocValue();
+            v->mkString(s);
+            return deliver(v);
+        }
         auto [it, added] = strings.try_emplace(s, nullptr);
         if (added) {
             it->second = state.allocValue();
             it->second->mkString(s);
         }
-        return deliver(it->second);
+        deliver(it->second);
     }
 
-    bool binary(binary_t &) override
+    void startObject()
     {
-        throw Error("binary values are not JSON");
-    }
-
-    bool start_object(std::size_t) override
-    {
-        Frame f;
-        if (frames.empty())
-            f.orig = &orig;
-        else if (auto * parent = frames.back().orig; parent && !frames.back().isList) {
-            if (auto * a = parent->attrs()->get(frames.back().key)) {
+        Value * o = nullptr;
+        if (open == 0)
+            o = orig;
+        else if (auto * parent = top().orig; parent && !top().isList) {
+            if (auto * a = parent->attrs()->get(top().key)) {
                 state.forceValue(*a->value, a->pos);
                 if (a->value->type() != nAttrs)
                     throw Error("an addition would replace the attribute '%s', which is not a set",
-                                state.symbols[frames.back().key]);
-                f.orig = a->value;
+                                state.symbols[top().key]);
+                o = a->value;
             }
         }
-        if (f.orig)
-            state.forceValue(*f.orig, pos);
-        frames.push_back(std::move(f));
-        return true;
+        if (o)
+            state.forceValue(*o, pos);
+        push(false).orig = o;
     }
 
-    bool key(string_t & k) override
+    void key(std::string_view k, bool inText)
     {
         // The same few attribute names come back for every machine and
         // site: look them up in a small local cache before Nix's (large)
         // symbol table. Names seen once (machines, domains) stop filling
         // it when it is full.
         if (auto it = keys.find(k); it != keys.end())
-            frames.back().key = it->second;
+            top().key = it->second;
         else {
-            frames.back().key = state.symbols.create(k);
-            if (keys.size() < maxCachedKeys)
-                keys.emplace(k, frames.back().key);
+            top().key = state.symbols.create(k);
+            if (inText && keys.size() < maxCachedKeys)
+                keys.emplace(k, top().key);
         }
-        return true;
     }
 
-    bool end_object() override
+    void endObject()
     {
-        Frame f = std::move(frames.back());
-        frames.pop_back();
+        Frame & f = pop();
         // Nothing added here: the original set itself.
         if (f.orig && f.attrs.empty())
             return deliver(f.orig);
@@ -156,21 +149,17 @@ public:
             bindings.insert(add->first, add->second, pos);
         Value * v = state.allocValue();
         v->mkAttrs(bindings.finish());
-        return deliver(v);
+        deliver(v);
     }
 
-    bool start_array(std::size_t) override
+    void startArray()
     {
-        Frame f;
-        f.isList = true;
-        frames.push_back(std::move(f));
-        return true;
+        push(true);
     }
 
-    bool end_array() override
+    void endArray()
     {
-        Frame f = std::move(frames.back());
-        frames.pop_back();
+        Frame & f = pop();
         if (f.items.empty())
             return deliver(&state.vEmptyList);
         auto list = state.buildList(f.items.size());
@@ -178,12 +167,7 @@ public:
             list[i] = f.items[i];
         Value * v = state.allocValue();
         v->mkList(list);
-        return deliver(v);
-    }
-
-    bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception & e) override
-    {
-        throw Error("%s", e.what());
+        deliver(v);
     }
 
 private:
@@ -198,30 +182,61 @@ private:
         ValueVector items;
     };
 
-    bool deliver(Value * v)
+    /// Open a container: the frame above the open ones, reused with its
+    /// vectors' capacity (a fresh traceable vector per set costs a
+    /// collector allocation and free).
+    Frame & push(bool isList)
     {
-        if (frames.empty()) {
+        if (open == frames.size())
+            frames.emplace_back();
+        Frame & f = frames[open++];
+        f.isList = isList;
+        f.orig = nullptr;
+        f.attrs.clear();
+        f.items.clear();
+        return f;
+    }
+
+    /// Close the innermost container; its frame stays valid until the
+    /// next push.
+    Frame & pop()
+    {
+        return frames[--open];
+    }
+
+    Frame & top()
+    {
+        return frames[open - 1];
+    }
+
+    void deliver(Value * v)
+    {
+        if (open == 0) {
             result = v;
             keep.push_back(v);
-        } else if (frames.back().isList)
-            frames.back().items.push_back(v);
+        } else if (top().isList)
+            top().items.push_back(v);
         else
-            frames.back().attrs.emplace_back(frames.back().key, v);
-        return true;
+            top().attrs.emplace_back(top().key, v);
     }
 
     EvalState & state;
     PosIdx pos;
-    Value & orig;
+    Value * orig;
+    /// frames[0, open) are the open containers, innermost last; the ones
+    /// above are kept for reuse.
     std::vector<Frame> frames;
+    size_t open = 0;
     Value * nullValue = nullptr;
     Value * trueValue = nullptr;
     Value * falseValue = nullptr;
-    std::unordered_map<std::string, Value *, std::hash<std::string>, std::equal_to<std::string>,
-                       traceable_allocator<std::pair<const std::string, Value *>>>
+    /// Views into the text, which outlives the reader.
+    std::unordered_map<std::string_view, Value *, std::hash<std::string_view>, std::equal_to<std::string_view>,
+                       traceable_allocator<std::pair<const std::string_view, Value *>>>
         strings;
     static constexpr size_t maxCachedKeys = 64;
-    std::unordered_map<std::string, Symbol> keys;
+    /// Views into the text, as `strings`.
+    std::unordered_map<std::string_view, Symbol> keys;
     /// Shared scalars and the result, kept reachable for the collector.
     ValueVector keep;
 };
@@ -233,10 +248,17 @@ void mergeAdditions(EvalState & state, PosIdx pos, Value & orig, std::string_vie
     state.forceValue(orig, pos);
     if (orig.type() != nAttrs)
         throw Error("cannot add attributes to a value that is not a set");
-    AdditionsReader reader(state, pos, orig);
-    json::sax_parse(additions.begin(), additions.end(), &reader);
+    ResultReader reader(state, pos, &orig);
+    readJson(additions, reader);
     if (!reader.result || reader.result->type() != nAttrs)
         throw Error("the additions are not a set");
+    out = *reader.result;
+}
+
+void readResult(EvalState & state, PosIdx pos, std::string_view text, Value & out)
+{
+    ResultReader reader(state, pos, nullptr);
+    readJson(text, reader);
     out = *reader.result;
 }
 
