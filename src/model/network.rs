@@ -272,20 +272,68 @@ fn via_cycle(network: &Value, start: &str) -> Option<Vec<String>> {
     None
 }
 
-/// Every violation of `network`: the data model's and the rules'.
-pub fn network_violations(network: &Value) -> Result<Vec<Violation>> {
+/// Networks with at least this many machines are checked on two threads:
+/// the data model on the caller's, the rules (and the defaults) on a
+/// scoped second one. Below it a thread costs more than it saves.
+const PARALLEL_FROM: usize = 500;
+
+/// `a()` and `b()`, on two threads when `parallel`. A panic in either
+/// comes back as a panic of the caller (the bridge turns it into an
+/// internal error).
+fn join<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        return (a(), b());
+    }
+    std::thread::scope(|s| {
+        let b = s.spawn(b);
+        let a = a();
+        match b.join() {
+            Ok(b) => (a, b),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Every violation of `network` (the data model's and the rules', in
+/// document order), and what `also` computes meanwhile beside the rules.
+fn check<'a, T: Send>(
+    network: &'a Value,
+    also: impl FnOnce(&'a Value) -> T + Send,
+) -> Result<(Vec<Violation>, T)> {
     use crate::timing::phase;
     let validator = {
         let _t = phase("network", "compile the data model (cached)");
         compile(&data_model(), &Options::default())?
     };
-    let mut found = {
-        let _t = phase("network", "check the schema");
-        violations(&validator, network)
-    };
-    let _t = phase("network", "check the rules");
-    found.extend(rule_violations(network));
-    Ok(document_order(found))
+    let large = network
+        .get("machines")
+        .and_then(Value::as_object)
+        .is_some_and(|m| m.len() >= PARALLEL_FROM);
+    let (mut found, (rules, also)) = join(
+        large,
+        || {
+            let _t = phase("network", "check the schema");
+            violations(&validator, network)
+        },
+        || {
+            let rules = {
+                let _t = phase("network", "check the rules");
+                rule_violations(network)
+            };
+            (rules, also(network))
+        },
+    );
+    found.extend(rules);
+    Ok((document_order(found), also))
+}
+
+/// Every violation of `network`: the data model's and the rules'.
+pub fn network_violations(network: &Value) -> Result<Vec<Violation>> {
+    Ok(check(network, |_| ())?.0)
 }
 
 /// The network with defaults, or one invalid-input error listing every
@@ -297,33 +345,49 @@ pub fn validate_network(network: &Value) -> Result<Value> {
 }
 
 /// [`validate_network`], returning only the defaults it adds (see
-/// [`super::defaults`]).
+/// [`super::defaults`]). On a large network the defaults are found while
+/// the data model is checked, and dropped if the network is invalid.
 pub fn validate_network_additions(network: &Value) -> Result<Additions<'_>> {
-    assert_valid(network)?;
-    let _t = crate::timing::phase("network", "find the defaults");
-    Ok(additions(network))
+    require_set(network)?;
+    let (found, adds) = check(network, |n| {
+        let _t = crate::timing::phase("network", "find the defaults");
+        additions(n)
+    })?;
+    if found.is_empty() {
+        Ok(adds)
+    } else {
+        Err(invalid(&found))
+    }
 }
 
 /// Nothing, or one invalid-input error listing every violation of
 /// `network` (a misuse error when it is not a set).
 pub fn assert_valid(network: &Value) -> Result<()> {
-    if !network.is_object() {
-        return Err(crate::args::expected("the network", "a set", network));
-    }
+    require_set(network)?;
     let found = network_violations(network)?;
     if found.is_empty() {
         Ok(())
     } else {
-        Err(Error::invalid(report("the network is not valid", &found)))
+        Err(invalid(&found))
     }
+}
+
+fn require_set(network: &Value) -> Result<()> {
+    if network.is_object() {
+        Ok(())
+    } else {
+        Err(crate::args::expected("the network", "a set", network))
+    }
+}
+
+fn invalid(found: &[Violation]) -> Error {
+    Error::invalid(report("the network is not valid", found))
 }
 
 /// `{ valid; errors; network; }`: the check without raising, for the CLI
 /// and `builtins.jen.checkNetwork`.
 pub fn check_network(network: &Value) -> Result<Value> {
-    if !network.is_object() {
-        return Err(crate::args::expected("the network", "a set", network));
-    }
+    require_set(network)?;
     let found = network_violations(network)?;
     Ok(json!({
         "valid": found.is_empty(),
@@ -480,6 +544,39 @@ mod tests {
             found[0].path.to_string(),
             "machines.www.sites.\"jekos.net\".state"
         );
+    }
+
+    #[test]
+    fn a_large_network_checked_on_two_threads_reports_what_one_thread_does() {
+        let mut n = valid();
+        for i in 0..PARALLEL_FROM + 10 {
+            n["machines"][format!("m{i}")] = json!({"provider": {"type": "none"}});
+        }
+        n["machines"]["m3"]["ssh"] = json!({"via": "nowhere"}); // rule
+        n["machines"]["m501"]["ssh"] = json!({"port": 0}); // schema
+        n["machines"]["m7"]["sites"] = json!({"www.jekor.com": {}}); // rule: unique-domain
+        let found = network_violations(&n).unwrap();
+        let validator = compile(&data_model(), &Options::default()).unwrap();
+        let mut serial = violations(&validator, &n);
+        serial.extend(rule_violations(&n));
+        let serial = document_order(serial);
+        let show = |v: &[Violation]| {
+            v.iter()
+                .map(|v| format!("{} [{}] {}", v.path, v.keyword, v.message))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(show(&found), show(&serial));
+        assert_eq!(found.len(), 3, "{:#?}", show(&found));
+        let e = validate_network_additions(&n).unwrap_err();
+        assert!(e.message.contains("(3 violations)"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_panic_on_the_second_thread_reaches_the_caller() {
+        let r = std::panic::catch_unwind(|| join(true, || 1, || -> u8 { panic!("second") }));
+        assert!(r.is_err());
+        assert_eq!(join(true, || 1, || 2), (1, 2));
+        assert_eq!(join(false, || 1, || 2), (1, 2));
     }
 
     #[test]
