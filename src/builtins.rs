@@ -168,14 +168,15 @@ pub fn call_json(builtin: &Builtin, host: &dyn Host, args_json: &str) -> Result<
     Ok(reply)
 }
 
-/// Arguments whose JSON text is larger than this are freed on a thread of
-/// their own.
-const FREE_IN_BACKGROUND: usize = 1 << 20;
+/// Arguments whose JSON text is larger than this (about 500 machines of a
+/// network) are freed on a thread of their own.
+const FREE_IN_BACKGROUND: usize = 256 << 10;
 
 /// Drop `args` (parsed from `size` bytes of JSON): large trees on a
 /// short-lived background thread, so that the evaluation goes on while
 /// hundreds of thousands of small allocations are returned (27 ms for a
-/// 10,000-machine network, bench/README.md round 4); small ones at once.
+/// 10,000-machine network, 2.5 ms for 1,000; bench/README.md rounds 4
+/// and 5); small ones at once.
 /// The thread touches nothing of Nix's. If it cannot be started the
 /// arguments are dropped here.
 fn free(args: Vec<Value>, size: usize) {

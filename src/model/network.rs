@@ -275,7 +275,7 @@ fn via_cycle(network: &Value, start: &str) -> Option<Vec<String>> {
 /// Networks with at least this many machines are checked on two threads:
 /// the data model on the caller's, the rules (and the defaults) on a
 /// scoped second one. Below it a thread costs more than it saves.
-const PARALLEL_FROM: usize = 500;
+const PARALLEL_FROM: usize = 2000;
 
 /// `a()` and `b()`, on two threads when `parallel`. A panic in either
 /// comes back as a panic of the caller (the bridge turns it into an

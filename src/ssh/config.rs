@@ -835,15 +835,60 @@ impl<'a> Resolver<'a> {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// What `ssh -G` prints for the options a deploy depends on, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub hostname: String,
+    pub port: u16,
+    pub user: String,
+    pub identity_files: Vec<String>,
+    pub certificate_files: Vec<String>,
+    pub proxy_jump: Option<String>,
+    pub proxy_command: Option<String>,
+    pub identities_only: bool,
+    pub strict_host_key_checking: &'static str,
+    pub user_known_hosts_files: Vec<String>,
+    pub host_key_alias: Option<String>,
+    pub forward_agent: String,
+    pub control_path: Option<String>,
+    pub control_master: &'static str,
+    pub server_alive_interval: u64,
+    pub connect_timeout: Option<u64>,
+}
+
+impl Resolved {
+    /// The options by their lower-case `ssh -G` names.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "hostname": self.hostname,
+            "port": self.port,
+            "user": self.user,
+            "identityfile": self.identity_files,
+            "certificatefile": self.certificate_files,
+            "proxyjump": self.proxy_jump,
+            "proxycommand": self.proxy_command,
+            "identitiesonly": if self.identities_only { "yes" } else { "no" },
+            "stricthostkeychecking": self.strict_host_key_checking,
+            "userknownhostsfile": self.user_known_hosts_files,
+            "hostkeyalias": self.host_key_alias,
+            "forwardagent": self.forward_agent,
+            "controlpath": self.control_path,
+            "controlmaster": self.control_master,
+            "serveraliveinterval": self.server_alive_interval,
+            "connecttimeout": self.connect_timeout,
+        })
+    }
+}
+
 /// Resolve `req` as `ssh -G` would, returning the options by their
 /// lower-case `ssh -G` names.
 pub fn resolve(host_fs: &dyn Host, req: &Request) -> Result<Value> {
-    resolve_cached(host_fs, req, &ConfigCache::default())
+    Ok(resolve_cached(host_fs, req, &ConfigCache::default())?.to_json())
 }
 
-/// [`resolve`], sharing parsed files with earlier calls that used `cache`
-/// (same config, other hosts).
-pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) -> Result<Value> {
+/// [`resolve`] as a [`Resolved`], sharing parsed files with earlier calls
+/// that used `cache` (same config, other hosts).
+pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) -> Result<Resolved> {
     if req.host.is_empty() || req.host.starts_with('-') || req.host.contains(char::is_whitespace) {
         return Err(Error::misuse(format!(
             "host \"{}\" is not a host name",
@@ -900,13 +945,12 @@ pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) ->
         )?;
     }
 
-    let o = &r.o;
-    let port = o.port.unwrap_or(22);
-    let user = o
-        .user
-        .clone()
-        .unwrap_or_else(|| req.default_user.unwrap_or(&req.local.user).to_string());
-    let identity = if o.identity_files.is_empty() {
+    let port = r.o.port.unwrap_or(22);
+    let user =
+        r.o.user
+            .clone()
+            .unwrap_or_else(|| req.default_user.unwrap_or(&req.local.user).to_string());
+    let identity_files = if r.o.identity_files.is_empty() {
         [
             "id_rsa",
             "id_ecdsa",
@@ -920,41 +964,42 @@ pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) ->
         .map(|f| format!("~/.ssh/{f}"))
         .collect()
     } else {
-        o.identity_files.clone()
+        std::mem::take(&mut r.o.identity_files)
     };
-    let known: Vec<String> = o
-        .known_hosts
-        .clone()
-        .unwrap_or_else(|| vec!["~/.ssh/known_hosts".into(), "~/.ssh/known_hosts2".into()]);
-    let mut known_out = Vec::new();
+    let known: Vec<String> =
+        r.o.known_hosts
+            .clone()
+            .unwrap_or_else(|| vec!["~/.ssh/known_hosts".into(), "~/.ssh/known_hosts2".into()]);
+    let mut user_known_hosts_files = Vec::with_capacity(known.len());
     for k in &known {
         let t = r.tilde(k, req.config_name, 0)?;
-        known_out.push(r.expand(&t, &host, port, &user)?);
+        user_known_hosts_files.push(r.expand(&t, &host, port, &user)?);
     }
-    let control_path = match &o.control_path {
+    let control_path = match &r.o.control_path {
         Some(p) if p != "none" => {
             Some(r.expand(&r.tilde(p, req.config_name, 0)?, &host, port, &user)?)
         }
         _ => None,
     };
-    Ok(json!({
-        "hostname": host,
-        "port": port,
-        "user": user,
-        "identityfile": identity,
-        "certificatefile": o.certificate_files,
-        "proxyjump": o.jump.clone().filter(|j| j != "none"),
-        "proxycommand": o.proxy_command.clone().filter(|c| c != "none"),
-        "identitiesonly": if o.identities_only.unwrap_or(false) { "yes" } else { "no" },
-        "stricthostkeychecking": o.strict.unwrap_or("ask"),
-        "userknownhostsfile": known_out,
-        "hostkeyalias": o.host_key_alias,
-        "forwardagent": o.forward_agent.clone().unwrap_or_else(|| "no".into()),
-        "controlpath": control_path,
-        "controlmaster": o.control_master.unwrap_or("false"),
-        "serveraliveinterval": o.server_alive_interval.unwrap_or(0),
-        "connecttimeout": o.connect_timeout.flatten(),
-    }))
+    let o = r.o;
+    Ok(Resolved {
+        hostname: host,
+        port,
+        user,
+        identity_files,
+        certificate_files: o.certificate_files,
+        proxy_jump: o.jump.filter(|j| j != "none"),
+        proxy_command: o.proxy_command.filter(|c| c != "none"),
+        identities_only: o.identities_only.unwrap_or(false),
+        strict_host_key_checking: o.strict.unwrap_or("ask"),
+        user_known_hosts_files,
+        host_key_alias: o.host_key_alias,
+        forward_agent: o.forward_agent.unwrap_or_else(|| "no".into()),
+        control_path,
+        control_master: o.control_master.unwrap_or("false"),
+        server_alive_interval: o.server_alive_interval.unwrap_or(0),
+        connect_timeout: o.connect_timeout.flatten(),
+    })
 }
 
 #[cfg(test)]

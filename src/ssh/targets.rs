@@ -90,11 +90,17 @@ pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result
             message: format!("machine {name}: {}", e.message),
         })?;
         let mut warnings = Vec::new();
-        let user = r["user"].as_str().unwrap_or("root").to_string();
-        let hostname = r["hostname"].as_str().unwrap_or(&addr).to_string();
-        let port = r["port"].as_u64().unwrap_or(22) as u16;
+        let config::Resolved {
+            user,
+            hostname,
+            port,
+            proxy_jump,
+            host_key_alias,
+            identity_files: identity,
+            ..
+        } = r;
         let jump = match (
-            r["proxyjump"].as_str(),
+            proxy_jump.as_deref(),
             m["ssh"].get("via").and_then(Value::as_str),
         ) {
             (Some(j), _) => Some(j.to_string()),
@@ -111,7 +117,7 @@ pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result
             }
             (None, None) => None,
         };
-        let alias = r["hostkeyalias"].as_str().map(str::to_string).or_else(|| {
+        let alias = host_key_alias.or_else(|| {
             m["ssh"]
                 .get("hostKeyAlias")
                 .and_then(Value::as_str)
@@ -142,13 +148,6 @@ pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result
                 ));
             }
         }
-        let identity: Vec<String> = r["identityfile"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
-
         // Lockout: authorized keys declared, and no offered identity among them.
         let authorized: Vec<String> = m["ssh"]["authorizedKeys"]
             .as_array()
