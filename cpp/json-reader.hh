@@ -160,34 +160,49 @@ void readJson(std::string_view text, Handler & h)
         }
         return scratch;
     };
+    // A number as JSON's grammar has it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
     auto number = [&] {
         const char * start = p;
+        auto digits = [&] {
+            const char * d = p;
+            while (p < end && *p >= '0' && *p <= '9')
+                ++p;
+            return p > d;
+        };
         if (p < end && *p == '-')
             ++p;
+        if (p < end && *p == '0')
+            ++p;
+        else if (!digits())
+            fail(text, size_t(start - begin), "expected a value");
         bool isFloat = false;
-        while (p < end) {
-            char c = *p;
-            if (c >= '0' && c <= '9')
-                ++p;
-            else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-                isFloat = true;
-                ++p;
-            } else
-                break;
+        if (p < end && *p == '.') {
+            ++p;
+            isFloat = true;
+            if (!digits())
+                fail(text, at(), "expected a digit after '.'");
         }
-        if (p == start || (p == start + 1 && *start == '-'))
-            fail(text, at(), "expected a value");
+        if (p < end && (*p == 'e' || *p == 'E')) {
+            ++p;
+            isFloat = true;
+            if (p < end && (*p == '+' || *p == '-'))
+                ++p;
+            if (!digits())
+                fail(text, at(), "expected a digit in the exponent");
+        }
         if (!isFloat) {
             int64_t n = 0;
             auto [q, ec] = std::from_chars(start, p, n);
             if (ec == std::errc::result_out_of_range)
-                throw nix::Error("the integer %s is too large for Nix", std::string_view(start, p - start));
+                throw nix::Error("the integer %s is outside Nix's integer range", std::string_view(start, p - start));
             if (ec != std::errc() || q != p)
                 fail(text, size_t(start - begin), "bad number");
             h.integer(n);
         } else {
             double d = 0;
             auto [q, ec] = std::from_chars(start, p, d);
+            if (ec == std::errc::result_out_of_range)
+                throw nix::Error("the number %s is outside the range of a float", std::string_view(start, p - start));
             if (ec != std::errc() || q != p)
                 fail(text, size_t(start - begin), "bad number");
             h.floating(d);

@@ -210,12 +210,48 @@ const char * nixParseStorePathDoc = R"(
     ```
 )";
 
+/// builtins.jen.shimFromJSON: the shim's own JSON reader (the one that
+/// reads every builtin's answer back), the subject of a differential test
+/// against builtins.fromJSON.
+void shimFromJSON(EvalState & state, PosIdx pos, Value ** args, Value & v)
+{
+    auto text = state.forceStringNoCtx(*args[0], pos, "while evaluating the argument of builtins.jen.shimFromJSON");
+    try {
+        readResult(state, pos, text, v);
+    } catch (Error & e) {
+        raise(state, pos, Kind::Invalid, "jen: shimFromJSON: " + plainMessage(e));
+    }
+}
+
+const char * shimFromJSONDoc = R"(
+    Test aid: parse JSON text with the reader the plugin uses to bring every
+    builtin's answer back into Nix, or raise a catchable error. The test
+    suite compares it with `builtins.fromJSON` over the JSON Schema Test
+    Suite's files and crafted edge cases; use `builtins.fromJSON` in
+    expressions.
+
+    ```nix
+    nix-repl> builtins.jen.shimFromJSON ''{"a": [1, 2.5, "é"]}''
+    { a = [ 1 2.5 "é" ]; }
+    ```
+)";
+
 /// The value of builtins.jen: a set of one primop per core builtin, plus
-/// `version` and the C++-only test aid `nixParseStorePath`.
+/// `version` and the C++-only test aids `nixParseStorePath` and
+/// `shimFromJSON`.
 void makeJenSet(EvalState & state, Value & v)
 {
     auto & t = table();
-    auto attrs = state.buildBindings(t.size() + 2);
+    auto attrs = state.buildBindings(t.size() + 3);
+    {
+        PrimOp op;
+        op.name = "jen.shimFromJSON";
+        op.args = {"text"};
+        op.arity = 1;
+        op.doc = shimFromJSONDoc;
+        compat::setImpl(op, shimFromJSON);
+        attrs.alloc("shimFromJSON").mkPrimOp(new PrimOp(std::move(op)));
+    }
     {
         PrimOp op;
         op.name = "jen.nixParseStorePath";

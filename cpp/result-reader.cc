@@ -128,10 +128,17 @@ public:
             return deliver(f.orig);
         // Both sides in symbol order (as Bindings keep theirs), then one
         // merge walk.
-        std::sort(f.attrs.begin(), f.attrs.end(), [](auto & a, auto & b) { return a.first < b.first; });
+        std::stable_sort(f.attrs.begin(), f.attrs.end(), [](auto & a, auto & b) { return a.first < b.first; });
+        // A key twice: an error in additions (a bug of the core); in a
+        // whole value the last one counts, as in builtins.fromJSON.
         for (size_t i = 1; i < f.attrs.size(); ++i)
-            if (f.attrs[i].first == f.attrs[i - 1].first)
+            if (f.attrs[i].first == f.attrs[i - 1].first && f.orig)
                 throw Error("the attribute '%s' is added twice", state.symbols[f.attrs[i].first]);
+        if (!f.orig) {
+            auto last = std::unique(f.attrs.rbegin(), f.attrs.rend(),
+                                    [](auto & a, auto & b) { return a.first == b.first; });
+            f.attrs.erase(f.attrs.begin(), last.base());
+        }
         auto bindings = state.buildBindings(f.attrs.size() + (f.orig ? f.orig->attrs()->size() : 0));
         auto add = f.attrs.begin();
         if (f.orig) {
