@@ -243,37 +243,27 @@ void makeJenSet(EvalState & state, Value & v)
 {
     auto & t = table();
     auto attrs = state.buildBindings(t.size() + 3);
-    {
+    // `builtins.jen.<name>`, a primop over `args` doing `impl`.
+    auto add = [&](const std::string & name, std::vector<std::string> args, const char * doc, compat::PrimOpImpl impl) {
         PrimOp op;
-        op.name = "jen.shimFromJSON";
-        op.args = {"text"};
-        op.arity = 1;
-        op.doc = shimFromJSONDoc;
-        compat::setImpl(op, shimFromJSON);
-        attrs.alloc("shimFromJSON").mkPrimOp(new PrimOp(std::move(op)));
-    }
-    {
-        PrimOp op;
-        op.name = "jen.nixParseStorePath";
-        op.args = {"path"};
-        op.arity = 1;
-        op.doc = nixParseStorePathDoc;
-        compat::setImpl(op, nixParseStorePath);
-        attrs.alloc("nixParseStorePath").mkPrimOp(new PrimOp(std::move(op)));
-    }
+        op.name = "jen." + name;
+        op.arity = args.size();
+        op.args = std::move(args);
+        op.doc = doc;
+        compat::setImpl(op, std::move(impl));
+        attrs.alloc(name).mkPrimOp(new PrimOp(std::move(op)));
+    };
+    add("shimFromJSON", {"text"}, shimFromJSONDoc, shimFromJSON);
+    add("nixParseStorePath", {"path"}, nixParseStorePathDoc, nixParseStorePath);
     attrs.alloc("version").mkString(std::string(version()));
     for (auto & b : t) {
-        PrimOp op;
-        op.name = "jen." + b.name;
+        std::vector<std::string> args;
         for (auto & a : b.args)
-            op.args.push_back(a.name);
-        op.arity = b.args.size();
-        op.doc = b.doc.c_str();
+            args.push_back(a.name);
         const Builtin * bp = &b;
-        compat::setImpl(op, [bp](EvalState & state, PosIdx pos, Value ** args, Value & v) {
+        add(b.name, std::move(args), b.doc.c_str(), [bp](EvalState & state, PosIdx pos, Value ** args, Value & v) {
             callBuiltin(*bp, state, pos, args, v);
         });
-        attrs.alloc(b.name).mkPrimOp(new PrimOp(std::move(op)));
     }
     v.mkAttrs(attrs);
 }

@@ -147,9 +147,13 @@ fn call(index: usize, args_json: &str, host: &ffi::Host) -> ffi::Outcome {
     let outcome = catch_unwind(AssertUnwindSafe(|| call_inner(index, args_json, host)));
     let result = match outcome {
         Ok(r) => r,
-        Err(_) => {
+        Err(payload) => {
+            // The hook's record (with the location), or, for a panic on a
+            // helper thread (recorded there, re-raised here), the payload.
             let what = LAST_PANIC
                 .with(|p| p.borrow_mut().take())
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             let name = builtins::all().get(index).map_or("?", |b| b.name);
             Err(Error::internal(format!(

@@ -175,10 +175,9 @@ const FREE_IN_BACKGROUND: usize = 256 << 10;
 /// Drop `args` (parsed from `size` bytes of JSON): large trees on a
 /// short-lived background thread, so that the evaluation goes on while
 /// hundreds of thousands of small allocations are returned (27 ms for a
-/// 10,000-machine network, 2.5 ms for 1,000; bench/README.md rounds 4
-/// and 5); small ones at once.
-/// The thread touches nothing of Nix's. If it cannot be started the
-/// arguments are dropped here.
+/// 10,000-machine network, 2.5 ms for 1,000; bench/README.md rounds 4 and
+/// 5); small ones at once. The thread touches nothing of Nix's. If it
+/// cannot be started the arguments are dropped here.
 fn free(args: Vec<Value>, size: usize) {
     if size > FREE_IN_BACKGROUND {
         let _ = std::thread::Builder::new()

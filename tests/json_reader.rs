@@ -159,19 +159,7 @@ fn reads_every_conformance_file_as_builtins_from_json_does() {
         eprintln!("skipped: {} is absent", root.display());
         return;
     }
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut stack = vec![root];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "json") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let files = json_files(&root);
     // Nix strings cannot hold NUL, and Nix integers are 64-bit: texts
     // with either are left out (the reader refuses a NUL; fromJSON would
     // cut the string or fail).

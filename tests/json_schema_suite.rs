@@ -35,24 +35,18 @@ fn unrepresentable(v: &Value) -> Option<&'static str> {
 }
 
 fn remotes(dir: &Path) -> String {
-    let mut entries = Vec::new();
     let root = dir.join("remotes");
-    let mut stack = vec![root.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "json") {
-                let rel = p.strip_prefix(&root).unwrap().to_str().unwrap().to_string();
-                entries.push(format!(
-                    "{} = builtins.fromJSON (builtins.readFile {});",
-                    nix_str(&format!("http://localhost:1234/{rel}")),
-                    nix_str(p.to_str().unwrap())
-                ));
-            }
-        }
-    }
+    let mut entries: Vec<String> = json_files(&root)
+        .iter()
+        .map(|p| {
+            let rel = p.strip_prefix(&root).unwrap().to_str().unwrap();
+            format!(
+                "{} = builtins.fromJSON (builtins.readFile {});",
+                nix_str(&format!("http://localhost:1234/{rel}")),
+                nix_str(p.to_str().unwrap())
+            )
+        })
+        .collect();
     entries.sort();
     format!("{{ {} }}", entries.join(" "))
 }
