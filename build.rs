@@ -1,24 +1,110 @@
 //! Build script: with the `plugin` feature, compile the C++ shim in `cpp/`
 //! against the project's Nix and link the plugin to Nix's libraries.
 //!
-//! Nix is found through pkg-config in `$JEN_NIX_PREFIX` (default
-//! `/opt/jen-nix/2.26.3`, what `scripts/install-nix` builds).
+//! Nix is found through pkg-config in `$JEN_NIX_PREFIX`, by default
+//! `/opt/jen-nix/$JEN_NIX_VERSION` (version default 2.26.3), what
+//! `scripts/install-nix` builds. A plugin is bound to the compiler and C++
+//! standard library its Nix was built with: the prefix's
+//! `share/jen/toolchain` (written by the installer) says which, and the
+//! `-std` its headers need; without that file (e.g. Nix from nixpkgs) the
+//! environment's `CXX` and pkg-config's Cflags decide.
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=JEN_NIX_PREFIX");
+    println!("cargo:rerun-if-env-changed=JEN_NIX_VERSION");
     #[cfg(feature = "plugin")]
     plugin::build();
 }
 
 #[cfg(feature = "plugin")]
 mod plugin {
-    use std::path::PathBuf;
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    /// The Nix the plugin is built for.
+    fn nix_prefix() -> PathBuf {
+        if let Ok(p) = std::env::var("JEN_NIX_PREFIX") {
+            return PathBuf::from(p);
+        }
+        let version = std::env::var("JEN_NIX_VERSION").unwrap_or_else(|_| "2.26.3".into());
+        PathBuf::from(format!("/opt/jen-nix/{version}"))
+    }
+
+    /// `share/jen/toolchain` of the prefix: `key=value` lines.
+    fn toolchain(prefix: &Path) -> BTreeMap<String, String> {
+        let file = prefix.join("share/jen/toolchain");
+        println!("cargo:rerun-if-changed={}", file.display());
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            return BTreeMap::new();
+        };
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect()
+    }
+
+    /// cxx compiles its own C++ (`cxx.cc`) with `$CXX`, which
+    /// `.cargo/config.toml` points at `scripts/cxx`, the prefix's compiler.
+    /// Cargo does not rebuild it when only the Nix version changes, so a
+    /// target directory built with one C++ standard library must not be
+    /// reused with another: say so instead of linking a mix.
+    fn guard_target_dir(identity: &str) {
+        let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+        // OUT_DIR is <target>/<profile>/build/<crate>-<hash>/out.
+        let Some(profile_dir) = out.ancestors().nth(3) else {
+            return;
+        };
+        let marker = profile_dir.join(".jen-cxx-toolchain");
+        match std::fs::read_to_string(&marker) {
+            Ok(old) if old.trim() != identity => panic!(
+                "{} was built with the C++ toolchain '{}', this Nix needs '{}': \
+                 cxx's C++ would not be rebuilt. Use a target directory per Nix \
+                 (CARGO_TARGET_DIR=target/nix-<version>, as scripts/ do) or `cargo clean`.",
+                profile_dir.display(),
+                old.trim(),
+                identity
+            ),
+            Ok(_) => {}
+            Err(_) => {
+                let _ = std::fs::write(&marker, identity);
+            }
+        }
+    }
+
+    /// cxx's own C++ is compiled with `$CXX`: it must be `scripts/cxx` (set
+    /// by `.cargo/config.toml`) or the prefix's compiler itself.
+    fn check_cxx_env(cxx: &str, flags: &str) {
+        println!("cargo:rerun-if-env-changed=CXX");
+        let Ok(env_cxx) = std::env::var("CXX") else {
+            return;
+        };
+        let ok = env_cxx.ends_with("scripts/cxx") || (env_cxx == cxx && flags.is_empty());
+        assert!(
+            ok,
+            "CXX={env_cxx}, but this Nix was built with {cxx}: cxx's own C++ would use \
+             another C++ standard library. Unset CXX (scripts/cxx is then used)."
+        );
+    }
+
+    /// The `-std=` that `pkg-config --cflags nix-expr` asks for, if any.
+    fn std_from_pkg_config() -> Option<String> {
+        let out = std::process::Command::new(
+            std::env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".into()),
+        )
+        .args(["--cflags", "nix-expr"])
+        .output()
+        .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .find(|f| f.starts_with("-std="))
+            .map(str::to_string)
+    }
 
     pub fn build() {
-        let prefix = PathBuf::from(
-            std::env::var("JEN_NIX_PREFIX").unwrap_or_else(|_| "/opt/jen-nix/2.26.3".into()),
-        );
+        let prefix = nix_prefix();
+        let tc = toolchain(&prefix);
         let libdir = prefix.join("lib/x86_64-linux-gnu");
         // The prefix first, then whatever the environment already has (a
         // nixpkgs build finds Nix through its own PKG_CONFIG_PATH).
@@ -47,6 +133,7 @@ mod plugin {
                     )
                 });
             includes.extend(found.include_paths);
+
             for l in found.libs {
                 // Only the cdylib (and test binaries that load the bridge)
                 // need Nix's libraries; the rpath lets them load without
@@ -66,8 +153,31 @@ mod plugin {
         let mut b = cxx_build::bridge("src/bridge.rs");
         b.file("cpp/plugin.cc")
             .file("cpp/json-writer.cc")
-            .file("cpp/result-reader.cc")
-            .std("c++2a");
+            .file("cpp/result-reader.cc");
+        match tc.get("cxx") {
+            Some(cxx) => {
+                let flags = tc.get("cxxflags").cloned().unwrap_or_default();
+                guard_target_dir(&format!("{cxx} {flags}").trim().to_string());
+                check_cxx_env(cxx, &flags);
+                b.compiler(cxx);
+                for f in flags.split_whitespace() {
+                    b.flag(f);
+                }
+                b.cpp_link_stdlib(tc.get("stdlib").map(String::as_str));
+                b.std(tc.get("std").map(String::as_str).unwrap_or("c++20"));
+            }
+            // No installer's file (Nix from nixpkgs): the environment's
+            // compiler, and pkg-config's Cflags carry the -std from Nix 2.31
+            // on; older releases need C++20.
+            None => match std_from_pkg_config() {
+                Some(std) => {
+                    b.flag(&std);
+                }
+                None => {
+                    b.std("c++20");
+                }
+            },
+        }
         // Nix's headers (and boost's, in the prefix) are system headers to
         // us: their warnings are not ours to fix.
         for inc in &includes {
@@ -78,9 +188,12 @@ mod plugin {
             .flag("-Wextra")
             .flag_if_supported("-Wno-deprecated-declarations")
             .flag_if_supported("-Wno-unused-parameter");
-        // Nix 2.26's headers expect their config headers to be included first.
+        // Nix 2.26's headers expect their config headers to be included
+        // first; from 2.28 there are none (the headers include what they need).
         for h in ["config-util.hh", "config-store.hh", "config-expr.hh"] {
-            b.flag("-include").flag(h);
+            if includes.iter().any(|i| i.join(h).exists()) {
+                b.flag("-include").flag(h);
+            }
         }
         b.compile("jen_shim");
 

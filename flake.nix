@@ -11,31 +11,63 @@
         "aarch64-linux"
       ];
       forAll = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
-      # The Nix the plugin is built against and loaded into: the ABI must match.
-      nixFor = pkgs: pkgs.nixVersions.nix_2_26;
+      # A plugin is bound to the exact Nix it was compiled against, so each
+      # package is built against, and wrapped with, one Nix: `default` and
+      # `nix-with-jen` against nixpkgs' default `nix`, and one pair per
+      # supported release series that this nixpkgs still has
+      # (`jen-builtins-nix_2_31`, `nix-with-jen-nix_2_31`, ...). nixpkgs
+      # removes old series by making them throw: those are left out.
+      seriesNames = [
+        "nix_2_28"
+        "nix_2_31"
+        "nix_2_35"
+      ];
+      availableSeries =
+        pkgs:
+        builtins.filter (
+          n: (pkgs.nixVersions ? ${n}) && (builtins.tryEval pkgs.nixVersions.${n}).success
+        ) seriesNames;
+      pluginFor = pkgs: nix: pkgs.callPackage ./nix/package.nix { inherit nix; };
+      wrapperFor =
+        pkgs: nix:
+        pkgs.callPackage ./nix/nix-with-jen.nix {
+          inherit nix;
+          jen-builtins = pluginFor pkgs nix;
+        };
+      perSeries =
+        pkgs:
+        builtins.listToAttrs (
+          builtins.concatMap (n: [
+            {
+              name = "jen-builtins-${n}";
+              value = pluginFor pkgs pkgs.nixVersions.${n};
+            }
+            {
+              name = "nix-with-jen-${n}";
+              value = wrapperFor pkgs pkgs.nixVersions.${n};
+            }
+          ]) (availableSeries pkgs)
+        );
     in
     {
       overlays.default = final: prev: {
-        jen-builtins = final.callPackage ./nix/package.nix { nix = nixFor final; };
+        jen-builtins = final.callPackage ./nix/package.nix { inherit (final) nix; };
         nix-with-jen = final.callPackage ./nix/nix-with-jen.nix {
-          inherit (final) jen-builtins;
-          nix = nixFor final;
+          inherit (final) jen-builtins nix;
         };
       };
 
       packages = forAll (
         pkgs:
         let
-          jen-builtins = pkgs.callPackage ./nix/package.nix { nix = nixFor pkgs; };
+          jen-builtins = pluginFor pkgs pkgs.nix;
         in
         {
           default = jen-builtins;
           inherit jen-builtins;
-          nix-with-jen = pkgs.callPackage ./nix/nix-with-jen.nix {
-            inherit jen-builtins;
-            nix = nixFor pkgs;
-          };
+          nix-with-jen = wrapperFor pkgs pkgs.nix;
         }
+        // perSeries pkgs
       );
 
       devShells = forAll (pkgs: {

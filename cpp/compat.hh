@@ -1,9 +1,18 @@
-// compat.hh: every difference between Nix releases that the shim meets,
-// and nowhere else. Target: Nix 2.26.3. Later releases need:
-//   2.28  headers under <nix/<component>/...>  (handled: __has_include)
-//   2.29  RegisterPrimOp::primOps() a function (we never touch primOps)
-//   2.29+ Value::listItems() replaced by listView()  (handled: requires)
-//   2.34  PrimOp::fun renamed PrimOp::impl           (handled: requires)
+// compat.hh: every difference between the Nix releases the shim supports
+// (2.26.3, 2.28.7, 2.31.5, 2.35.2; see scripts/nix-versions), and nowhere
+// else. Each is a feature test (__has_include, a requires-expression), never
+// a version number, so a release in between takes whichever side it has:
+//   2.28  headers under <nix/<component>/...>, no config-*.hh to force-include
+//   2.28  EvalState::toRealPath gone: a store path is read where it names
+//   2.29+ Value::listItems() replaced by listView()
+//   2.3x  PrimOp::fun renamed impl (a nix::fun, never empty), PrimOp::doc an
+//         optional<string>
+//   2.3x  Value::mkString takes the evaluator's EvalMemory (state.mem)
+//   2.3x  EvalState::sOutPath moved to EvalState::s.outPath; vEmptyList a
+//         static of Value
+//   2.3x  Store::toStorePath answers a CanonPath sub-path, not a string
+// and, with libc++ (the C++23 library of Nix 2.31+ on Debian 12), no
+// floating-point std::from_chars (json-reader.hh).
 #pragma once
 
 #if __has_include(<nix/expr/eval.hh>)
@@ -29,21 +38,86 @@
 #endif
 
 #include <nlohmann/json.hpp>
+#include <cerrno>
+#include <charconv>
+#include <clocale>
+#include <cmath>
+#include <cstdlib>
+#include <locale.h>
 #include <functional>
 #include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace jen::compat {
 
 using PrimOpImpl = std::function<void(nix::EvalState &, nix::PosIdx, nix::Value **, nix::Value &)>;
 
-/// Set a primop's implementation (`fun` up to 2.33, `impl` from 2.34).
-template<typename P>
-inline void setImpl(P & op, PrimOpImpl f)
+/// A primop named `name` over `args` doing `f`, documented by `doc` (which
+/// must outlive the process where Nix keeps a `const char *`).
+template<typename P = nix::PrimOp>
+inline P makePrimOp(std::string name, std::vector<std::string> args, const char * doc, PrimOpImpl f)
 {
-    if constexpr (requires { op.impl; })
-        op.impl = std::move(f);
+    size_t arity = args.size();
+    if constexpr (requires { &P::impl; })
+        return P{.name = std::move(name), .args = std::move(args), .arity = arity, .doc = std::string(doc), .impl = std::move(f)};
     else
-        op.fun = std::move(f);
+        return P{.name = std::move(name), .args = std::move(args), .arity = arity, .doc = doc, .fun = std::move(f)};
+}
+
+/// `v = s` as a string without context.
+template<typename S, typename V>
+inline void mkString(S & state, V & v, std::string_view s)
+{
+    if constexpr (requires { v.mkString(s, state.mem); })
+        v.mkString(s, state.mem);
+    else
+        v.mkString(s);
+}
+
+/// The `outPath` symbol.
+template<typename S = nix::EvalState>
+inline nix::Symbol sOutPath(S & state)
+{
+    if constexpr (requires { state.s.outPath; })
+        return state.s.outPath;
+    else
+        return state.sOutPath;
+}
+
+/// The shared empty list value.
+template<typename S = nix::EvalState, typename V = nix::Value>
+inline V * emptyList(S & state)
+{
+    if constexpr (requires { state.vEmptyList; })
+        return &state.vEmptyList;
+    else
+        return &V::vEmptyList;
+}
+
+/// Where the file a store path string names can be read: through
+/// `toRealPath` where the release has it (2.26, whose root accessor does not
+/// see a chroot store), else the path itself (the root accessor mounts the
+/// store, as builtins.readFile relies on).
+template<typename S = nix::EvalState>
+inline std::string realPath(S & state, const std::string & path, const nix::NixStringContext & context)
+{
+    if constexpr (requires { state.toRealPath(path, context); })
+        return state.toRealPath(path, context);
+    else
+        return path;
+}
+
+/// A store path split by libstore: the store path and the rest ("" when none).
+template<typename St = nix::Store>
+inline std::pair<nix::StorePath, std::string> toStorePath(St & store, const std::string & path)
+{
+    auto [storePath, rest] = store.toStorePath(path);
+    if constexpr (std::is_same_v<std::decay_t<decltype(rest)>, nix::CanonPath>)
+        return {storePath, rest.isRoot() ? std::string() : rest.abs()};
+    else
+        return {storePath, std::string(rest)};
 }
 
 /// Call `f(Value &)` for each element of a forced list.
@@ -80,6 +154,31 @@ inline std::string pathString(nix::Value & v)
 inline bool isPure(nix::EvalState & state)
 {
     return state.settings.pureEval || state.settings.restrictEval;
+}
+
+/// `std::from_chars` for a double where the standard library has it (the
+/// feature macro is defined only with the floating-point overloads), else
+/// `strtod_l` in the C locale: the same answers for JSON's number grammar,
+/// which the caller has already checked. Overflow, and underflow to zero,
+/// are `result_out_of_range`, as libstdc++ reports them.
+inline std::from_chars_result parseDouble(const char * first, const char * last, double & out)
+{
+#if defined(__cpp_lib_to_chars)
+    return std::from_chars(first, last, out);
+#else
+    static locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t) 0);
+    std::string text(first, last); // strtod needs a terminating NUL
+    char * end = nullptr;
+    errno = 0;
+    double d = strtod_l(text.c_str(), &end, c);
+    const char * stop = first + (end - text.c_str());
+    if (end == text.c_str())
+        return {first, std::errc::invalid_argument};
+    if (errno == ERANGE && (std::isinf(d) || d == 0.0))
+        return {stop, std::errc::result_out_of_range};
+    out = d;
+    return {stop, std::errc()};
+#endif
 }
 
 } // namespace jen::compat

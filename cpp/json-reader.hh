@@ -200,7 +200,7 @@ void readJson(std::string_view text, Handler & h)
             h.integer(n);
         } else {
             double d = 0;
-            auto [q, ec] = std::from_chars(start, p, d);
+            auto [q, ec] = compat::parseDouble(start, p, d);
             if (ec == std::errc::result_out_of_range)
                 throw nix::Error("the number %s is outside the range of a float", std::string_view(start, p - start));
             if (ec != std::errc() || q != p)

@@ -134,7 +134,7 @@ void JsonWriter::value(Value & v, PosIdx pos, size_t depth)
             string(*s);
             break;
         }
-        if (auto i = v.attrs()->get(state.sOutPath)) {
+        if (auto i = v.attrs()->get(compat::sOutPath(state))) {
             value(*i->value, i->pos, depth + 1);
             break;
         }
@@ -211,7 +211,7 @@ void JsonWriter::file(Value & v, PosIdx pos, size_t depth)
         if (!context.empty() && state.store->isInStore(s)) {
             auto rewrites = state.realiseContext(context);
             out += "{\"$path\":";
-            string(state.toRealPath(rewriteStrings(s, rewrites), context));
+            string(compat::realPath(state, rewriteStrings(s, rewrites), context));
             out.push_back('}');
         } else
             string(s);

@@ -180,20 +180,20 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
 void nixParseStorePath(EvalState & state, PosIdx pos, Value ** args, Value & v)
 {
     std::string path(state.forceString(*args[0], pos, "while evaluating the argument of builtins.jen.nixParseStorePath"));
-    std::pair<StorePath, Path> parsed{StorePath::dummy, ""};
+    std::optional<std::pair<StorePath, std::string>> parsed;
     try {
-        parsed = state.store->toStorePath(path);
+        parsed.emplace(compat::toStorePath(*state.store, path));
     } catch (nix::Error & e) {
         raise(state, pos, Kind::Invalid, "jen: nixParseStorePath: " + plainMessage(e));
     }
     auto attrs = state.buildBindings(4);
-    attrs.alloc("storeDir").mkString(state.store->storeDir);
-    attrs.alloc("hash").mkString(parsed.first.hashPart());
-    attrs.alloc("name").mkString(parsed.first.name());
-    if (parsed.second.empty())
+    compat::mkString(state, attrs.alloc("storeDir"), state.store->storeDir);
+    compat::mkString(state, attrs.alloc("hash"), parsed->first.hashPart());
+    compat::mkString(state, attrs.alloc("name"), parsed->first.name());
+    if (parsed->second.empty())
         attrs.alloc("subPath").mkNull();
     else
-        attrs.alloc("subPath").mkString(parsed.second);
+        compat::mkString(state, attrs.alloc("subPath"), parsed->second);
     v.mkAttrs(attrs);
 }
 
@@ -245,17 +245,11 @@ void makeJenSet(EvalState & state, Value & v)
     auto attrs = state.buildBindings(t.size() + 3);
     // `builtins.jen.<name>`, a primop over `args` doing `impl`.
     auto add = [&](const std::string & name, std::vector<std::string> args, const char * doc, compat::PrimOpImpl impl) {
-        PrimOp op;
-        op.name = "jen." + name;
-        op.arity = args.size();
-        op.args = std::move(args);
-        op.doc = doc;
-        compat::setImpl(op, std::move(impl));
-        attrs.alloc(name).mkPrimOp(new PrimOp(std::move(op)));
+        attrs.alloc(name).mkPrimOp(new PrimOp(compat::makePrimOp("jen." + name, std::move(args), doc, std::move(impl))));
     };
     add("shimFromJSON", {"text"}, shimFromJSONDoc, shimFromJSON);
     add("nixParseStorePath", {"path"}, nixParseStorePathDoc, nixParseStorePath);
-    attrs.alloc("version").mkString(std::string(version()));
+    compat::mkString(state, attrs.alloc("version"), std::string(version()));
     for (auto & b : t) {
         std::vector<std::string> args;
         for (auto & a : b.args)
@@ -339,15 +333,13 @@ void register_builtins()
         t.push_back(std::move(b));
     }
 
-    PrimOp jen;
-    jen.name = "__jen";
-    jen.arity = 0;
-    jen.doc = R"(
+    static const char * jenDoc = R"(
       The functions of the jen-builtins plugin: data-model validation, SSH
       target discovery and state-path checks for jen networks. See
       `:doc builtins.jen.<name>` for each, and `builtins.jen.version`.
     )";
-    compat::setImpl(jen, [](EvalState & state, PosIdx, Value **, Value & v) { makeJenSet(state, v); });
+    auto jen = compat::makePrimOp(
+        "__jen", {}, jenDoc, [](EvalState & state, PosIdx, Value **, Value & v) { makeJenSet(state, v); });
     // Leaked on purpose: Nix reads the registry for the life of the process.
     new RegisterPrimOp(std::move(jen));
 }

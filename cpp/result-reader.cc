@@ -75,13 +75,13 @@ public:
         // text as they are (views that stay valid) are remembered.
         if (!inText) {
             Value * v = state.allocValue();
-            v->mkString(s);
+            compat::mkString(state, *v, s);
             return deliver(v);
         }
         auto [it, added] = strings.try_emplace(s, nullptr);
         if (added) {
             it->second = state.allocValue();
-            it->second->mkString(s);
+            compat::mkString(state, *it->second, s);
         }
         deliver(it->second);
     }
@@ -168,7 +168,7 @@ public:
     {
         Frame & f = pop();
         if (f.items.empty())
-            return deliver(&state.vEmptyList);
+            return deliver(compat::emptyList(state));
         auto list = state.buildList(f.items.size());
         for (size_t i = 0; i < f.items.size(); ++i)
             list[i] = f.items[i];

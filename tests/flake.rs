@@ -44,7 +44,10 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
           name = pkgs.default.name;
           features = pkgs.default.args.buildFeatures;
           prefix = pkgs.default.args.env.JEN_NIX_PREFIX;
+          prefix_2_28 = pkgs.jen-builtins-nix_2_28.args.env.JEN_NIX_PREFIX;
           wrapper = pkgs.nix-with-jen.script;
+          wrapper_2_28 = pkgs.nix-with-jen-nix_2_28.script;
+          wrapper_name_2_28 = pkgs.nix-with-jen-nix_2_28.name;
           overlay = builtins.attrNames (outs.overlays.default (nixpkgs.legacyPackages.x86_64-linux) (nixpkgs.legacyPackages.x86_64-linux));
           checks = builtins.attrNames outs.checks.x86_64-linux;
           devShell = outs.devShells.x86_64-linux.default.name;
@@ -65,9 +68,19 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
             "packages"
         ])
     );
+    // nixpkgs' default nix, and each supported series it has: nix_2_26
+    // throws (removed), nix_2_35 is missing, nix_2_32 is not one of ours.
     assert_eq!(
         v["packages"],
-        json!(["default", "jen-builtins", "nix-with-jen"])
+        json!([
+            "default",
+            "jen-builtins",
+            "jen-builtins-nix_2_28",
+            "jen-builtins-nix_2_31",
+            "nix-with-jen",
+            "nix-with-jen-nix_2_28",
+            "nix-with-jen-nix_2_31"
+        ])
     );
     assert_eq!(v["systems"], json!(["aarch64-linux", "x86_64-linux"]));
     assert_eq!(
@@ -77,7 +90,18 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
     assert_eq!(v["features"], json!(["plugin"]));
     assert_eq!(
         v["prefix"],
-        "/nix/store/00000000000000000000000000000000-nix-2.26.3"
+        "/nix/store/00000000000000000000000000000000-nix-2.31.2"
+    );
+    assert_eq!(
+        v["prefix_2_28"],
+        "/nix/store/00000000000000000000000000000000-nix-2.28.5"
+    );
+    // Each wrapper wraps the Nix its plugin was built against.
+    assert_eq!(v["wrapper_name_2_28"], "nix-with-jen-2.28.5");
+    let w28 = v["wrapper_2_28"].as_str().unwrap();
+    assert!(
+        w28.contains("/nix/store/00000000000000000000000000000000-nix-2.28.5/bin/*"),
+        "{w28}"
     );
     let wrapper = v["wrapper"].as_str().unwrap();
     assert!(

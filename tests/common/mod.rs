@@ -1,8 +1,10 @@
 //! Running the project's real Nix with the plugin, in a throwaway state
 //! directory and store, for the integration tests.
 //!
-//! Nix comes from `$JEN_NIX_PREFIX` (default `/opt/jen-nix/2.26.3`, built by
-//! `scripts/install-nix`); the plugin is the `libjen_builtins.so` that cargo
+//! Nix comes from the prefix the plugin was built against (build.rs's
+//! `JEN_NIX_PREFIX`: `/opt/jen-nix/$JEN_NIX_VERSION`, built by
+//! `scripts/install-nix`), so a test never loads a plugin into another
+//! release; the plugin is the `libjen_builtins.so` that cargo
 //! built beside the test binary (`cargo test --features plugin`).
 #![allow(dead_code)]
 
@@ -10,7 +12,15 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 pub fn nix_prefix() -> PathBuf {
-    PathBuf::from(std::env::var("JEN_NIX_PREFIX").unwrap_or_else(|_| "/opt/jen-nix/2.26.3".into()))
+    match option_env!("JEN_NIX_PREFIX") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(std::env::var("JEN_NIX_PREFIX").unwrap_or_else(|_| {
+            format!(
+                "/opt/jen-nix/{}",
+                std::env::var("JEN_NIX_VERSION").unwrap_or_else(|_| "2.26.3".into())
+            )
+        })),
+    }
 }
 
 /// The plugin cargo built for this test run: `cargo test --features plugin`

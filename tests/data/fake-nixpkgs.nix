@@ -32,7 +32,15 @@ let
         rustPlatform.buildRustPackage = a: fake "${a.pname}-${a.version}" // { args = a; };
         runCommand = name: env: script: fake name // { inherit env script; };
         mkShell = a: fake "shell" // { args = a; };
-        nixVersions.nix_2_26 = fake "nix-2.26.3" // { version = "2.26.3"; };
+        # As today's nixpkgs: the default nix, series that exist, a removed
+        # series that throws, and one the plugin does not list.
+        nix = fake "nix-2.31.2" // { version = "2.31.2"; };
+        nixVersions = {
+          nix_2_26 = throw "nixVersions.nix_2_26 has been removed. Use nixVersions.nix_2_28 or newer.";
+          nix_2_28 = fake "nix-2.28.5" // { version = "2.28.5"; };
+          nix_2_31 = fake "nix-2.31.2" // { version = "2.31.2"; };
+          nix_2_32 = fake "nix-2.32.4" // { version = "2.32.4"; };
+        };
       }
       // genAttrs [
         "makeWrapper"
