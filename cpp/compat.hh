@@ -62,8 +62,15 @@ inline P makePrimOp(std::string name, std::vector<std::string> args, const char 
     size_t arity = args.size();
     if constexpr (requires { &P::impl; })
         return P{.name = std::move(name), .args = std::move(args), .arity = arity, .doc = std::string(doc), .impl = std::move(f)};
-    else
-        return P{.name = std::move(name), .args = std::move(args), .arity = arity, .doc = doc, .fun = std::move(f)};
+    else {
+        P op;
+        op.name = std::move(name);
+        op.args = std::move(args);
+        op.arity = arity;
+        op.doc = doc;
+        op.fun = std::move(f);
+        return op;
+    }
 }
 
 /// `v = s` as a string without context.

@@ -25,6 +25,7 @@ public:
     uint8_t file_type(rust::Str path) const;
     bool is_pure() const;
     rust::String store_dir() const;
+    rust::String nix_version() const;
 
 private:
     nix::EvalState & state;

@@ -311,6 +311,11 @@ rust::String Host::store_dir() const
     return rust::String(state.store->storeDir);
 }
 
+rust::String Host::nix_version() const
+{
+    return rust::String(nixVersion);
+}
+
 void register_builtins()
 {
     auto & t = table();

@@ -66,6 +66,8 @@ mod ffi {
         fn file_type(self: &Host, path: &str) -> Result<u8>;
         fn is_pure(self: &Host) -> bool;
         fn store_dir(self: &Host) -> String;
+        /// `nix::nixVersion`, e.g. "2.35.2".
+        fn nix_version(self: &Host) -> String;
 
         /// Register `builtins.jen` with Nix (before any evaluator exists).
         fn register_builtins();
@@ -238,5 +240,8 @@ impl crate::host::Host for NixHost<'_> {
     }
     fn store_dir(&self) -> String {
         self.0.store_dir()
+    }
+    fn nix_version(&self) -> Option<String> {
+        Some(self.0.nix_version())
     }
 }

@@ -28,6 +28,10 @@ pub trait Host {
     fn is_pure(&self) -> bool;
     /// The Nix store directory, e.g. `/nix/store`.
     fn store_dir(&self) -> String;
+    /// The version of the Nix evaluating ("2.35.2"); `None` outside Nix.
+    fn nix_version(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The local file system, for the CLI and tests. Never pure.

@@ -33,7 +33,8 @@ fn parse_store_path(host: &dyn Host, a: &[Value]) -> Result<Value> {
         }
     };
     store_path::check_store_dir(&store_dir)?;
-    Ok(store_path::parse(&store_dir, path)?.to_json())
+    let dialect = store_path::Dialect::of_version(host.nix_version().as_deref());
+    Ok(store_path::parse_as(dialect, &store_dir, path)?.to_json())
 }
 
 pub const PARSE_STORE_PATH: Builtin = Builtin {
@@ -45,7 +46,9 @@ pub const PARSE_STORE_PATH: Builtin = Builtin {
     path is a store path itself), or raise a catchable error saying which
     rule failed: not in the store, too short, an illegal base-32 character
     in the hash, or an illegal name (characters `A-Za-z0-9+-._?=`, at most
-    211, not `.` or `..`).
+    211, not `.` or `..`). From Nix 2.35 the hash must be followed by `-`
+    and `subPath` is canonical (`//`, `.` and `..` folded), as libstore
+    hands it out; before, `subPath` is the rest of the path as written.
 
     *path* is a string, or `{ path; storeDir; }` to parse against another
     store directory than `builtins.storeDir`.

@@ -1,9 +1,11 @@
 //! Store paths parsed exactly as the Nix this plugin runs in parses them.
 //!
 //! `nix-compat` on crates.io is an empty placeholder, so the rules are
-//! written here, from Nix 2.26.3's libstore (`StoreDirConfig::toStorePath`,
-//! `parseStorePath`, `StorePath::StorePath`, `checkName`), and proven
-//! against it by a differential test through `builtins.jen.nixParseStorePath`.
+//! written here, from libstore (`StoreDirConfig::toStorePath`,
+//! `parseStorePath`, `StorePath::StorePath`, `checkName`) of each supported
+//! release, and proven against the running one by a differential test
+//! through `builtins.jen.nixParseStorePath`. The releases differ ([`Dialect`]);
+//! [`parse`] is Nix 2.26.3's, [`parse_as`] any of them.
 //!
 //! A path `<storeDir>/<hash>?<name>[/<subPath>]`:
 //!
@@ -111,8 +113,160 @@ pub fn check_name(name: &[u8]) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// How a Nix release splits a store path; each is proven against that
+/// release's libstore by `tests/store_path.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// 2.26 and 2.28: `isInDir` compares bytes; the byte after the hash is
+    /// not checked; the sub-path is handed out as written.
+    Nix2_26,
+    /// 2.31: `isInDir` is `std::filesystem`'s `lexically_relative`, and the
+    /// path relative to the store must not start with a `.` character.
+    Nix2_31,
+    /// 2.35: `lexically_relative` whose first component is not `.` or `..`;
+    /// the hash must be followed by `-`; the sub-path is canonicalised
+    /// (`CanonPath`: `//`, `.` and `..` folded, `/` alone is no sub-path).
+    Nix2_35,
+}
+
+impl Dialect {
+    /// The dialect of the Nix release `version` ("2.31.5"): releases before
+    /// 2.31 speak 2.26's, 2.31 its own, later ones 2.35's (2.32-2.34 are
+    /// not supported releases and were not tested). Without a version (the
+    /// CLI, no Nix), the newest.
+    pub fn of_version(version: Option<&str>) -> Dialect {
+        let Some(v) = version else {
+            return Dialect::Nix2_35;
+        };
+        let mut parts = v
+            .split(|c: char| !c.is_ascii_digit())
+            .map(|p| p.parse::<u32>().unwrap_or(0));
+        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        match (major, minor) {
+            (2, m) if m < 31 => Dialect::Nix2_26,
+            (2, 31) => Dialect::Nix2_31,
+            _ => Dialect::Nix2_35,
+        }
+    }
+}
+
+/// Parse `path` as the given Nix release does. See [`parse`].
+pub fn parse_as(dialect: Dialect, store_dir: &str, path: &str) -> Result<StorePath> {
+    match dialect {
+        Dialect::Nix2_26 => parse(store_dir, path),
+        Dialect::Nix2_31 | Dialect::Nix2_35 => parse_lexical(dialect, store_dir, path),
+    }
+}
+
+/// The elements `std::filesystem::path` iterates over in an absolute POSIX
+/// path: the root `/`, each non-empty component, and an empty last element
+/// when the path ends with `/`.
+fn fs_elements(path: &str) -> Vec<&str> {
+    let mut out = vec!["/"];
+    let rest = path.trim_start_matches('/');
+    out.extend(rest.split('/').filter(|c| !c.is_empty()));
+    if !rest.is_empty() && path.ends_with('/') {
+        out.push("");
+    }
+    out
+}
+
+/// Nix 2.31+'s `isInDir(path, dir)`: the first element of
+/// `path.lexically_relative(dir)`, or `None` when that is empty, `.` or
+/// starts with `..` (outside `dir`). `dir` is canonical.
+fn lexical_first_inside<'a>(path: &'a str, dir: &str) -> Option<&'a str> {
+    if !path.starts_with('/') {
+        return None; // relative against absolute: an empty path
+    }
+    let (p, d) = (fs_elements(path), fs_elements(dir));
+    let i = p.iter().zip(&d).take_while(|(a, b)| a == b).count();
+    if i < d.len() {
+        return None; // "../..."
+    }
+    match p.get(i) {
+        None | Some(&"") => None, // "."
+        Some(first) => Some(first),
+    }
+}
+
+/// Nix's `canonPath` (no symlinks): `//` and `.` dropped, `..` pops.
+fn canon_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Nix 2.31 and 2.35 (see [`Dialect`]).
+fn parse_lexical(dialect: Dialect, store_dir: &str, path: &str) -> Result<StorePath> {
+    let not_in_store = || Error::invalid(format!("path '{path}' is not in the Nix store"));
+    let first = lexical_first_inside(path, store_dir).ok_or_else(not_in_store)?;
+    let inside = match dialect {
+        Dialect::Nix2_31 => !first.starts_with('.'),
+        _ => first != "." && first != "..",
+    };
+    if !inside {
+        return Err(not_in_store());
+    }
+    // toStorePath splits at the first `/` after the store directory's
+    // length, in the path as written.
+    let (base_path, sub) = match path.get(store_dir.len() + 1..).and_then(|r| r.find('/')) {
+        Some(i) => path.split_at(store_dir.len() + 1 + i),
+        None => (path, ""),
+    };
+    // parseStorePath: canonical, directly in the store directory.
+    let canon = canon_path(base_path);
+    let base = match canon.rsplit_once('/') {
+        Some((parent, base)) if (if parent.is_empty() { "/" } else { parent }) == store_dir => base,
+        _ => {
+            return Err(Error::invalid(format!(
+                "path '{canon}' is not in the Nix store"
+            )))
+        }
+    };
+    let b = base.as_bytes();
+    if b.len() < HASH_LEN + 1 {
+        return Err(Error::invalid(format!(
+            "'{base}' is too short to be a valid store path"
+        )));
+    }
+    if dialect == Dialect::Nix2_35 && b[HASH_LEN] != b'-' {
+        return Err(Error::invalid(format!(
+            "'{base}' can't name a store path because the hash part is not followed by a '-'"
+        )));
+    }
+    if let Some(&c) = b[..HASH_LEN].iter().find(|&&c| !is_base32(c)) {
+        return Err(Error::invalid(format!(
+            "store path '{base}' contains illegal base-32 character '{}'",
+            lossy(&[c])
+        )));
+    }
+    let name = &b[HASH_LEN + 1..];
+    check_name(name)
+        .map_err(|why| Error::invalid(format!("path '{base}' is not a valid store path: {why}")))?;
+    let sub_path = match (dialect, sub) {
+        (_, "") => None,
+        (Dialect::Nix2_35, s) => Some(canon_path(s)).filter(|c| c != "/"),
+        (_, s) => Some(s.to_string()),
+    };
+    Ok(StorePath {
+        store_dir: store_dir.to_string(),
+        hash: lossy(&b[..HASH_LEN]),
+        name: lossy(name),
+        sub_path,
+    })
+}
+
 /// Parse `path` as a path in the store `store_dir` (absolute, canonical,
-/// no trailing `/`). Failures are invalid input with Nix's reason.
+/// no trailing `/`) by Nix 2.26.3's rules. Failures are invalid input with
+/// Nix's reason.
 pub fn parse(store_dir: &str, path: &str) -> Result<StorePath> {
     let dir = store_dir.as_bytes();
     let p = path.as_bytes();
@@ -213,6 +367,44 @@ mod tests {
         assert_eq!(p.base(), format!("/nix/store/{H}-hello"));
         let p = parse("/nix/store", &format!("/nix/store/{H}-x/")).unwrap();
         assert_eq!(p.sub_path.as_deref(), Some("/"));
+    }
+
+    #[test]
+    fn dialects_follow_their_release() {
+        assert_eq!(Dialect::of_version(Some("2.26.3")), Dialect::Nix2_26);
+        assert_eq!(Dialect::of_version(Some("2.28.7")), Dialect::Nix2_26);
+        assert_eq!(Dialect::of_version(Some("2.31.5")), Dialect::Nix2_31);
+        assert_eq!(Dialect::of_version(Some("2.35.2")), Dialect::Nix2_35);
+        assert_eq!(Dialect::of_version(Some("2.35.2pre")), Dialect::Nix2_35);
+        assert_eq!(Dialect::of_version(None), Dialect::Nix2_35);
+        let p = |d, s: String| parse_as(d, "/nix/store", &s);
+        // The byte after the hash: unchecked before 2.35.
+        for d in [Dialect::Nix2_26, Dialect::Nix2_31] {
+            assert_eq!(p(d, format!("/nix/store/{H}_x")).unwrap().name, "x");
+        }
+        assert!(p(Dialect::Nix2_35, format!("/nix/store/{H}_x"))
+            .unwrap_err()
+            .message
+            .contains("not followed by a '-'"));
+        // Sub-paths: as written, or canonical from 2.35.
+        let sub = |d, s: &str| p(d, format!("/nix/store/{H}-x{s}")).unwrap().sub_path;
+        assert_eq!(sub(Dialect::Nix2_31, "//a/../b/"), Some("//a/../b/".into()));
+        assert_eq!(sub(Dialect::Nix2_35, "//a/../b/"), Some("/b".into()));
+        assert_eq!(sub(Dialect::Nix2_35, "/"), None);
+        assert_eq!(sub(Dialect::Nix2_35, "/.."), None);
+        // 2.31: nothing whose first character is '.' is inside the store.
+        let dot = format!("/nix/store/.{}-x", &H[1..]);
+        assert!(p(Dialect::Nix2_31, dot.clone())
+            .unwrap_err()
+            .message
+            .contains("not in the Nix store"));
+        assert!(p(Dialect::Nix2_35, dot)
+            .unwrap_err()
+            .message
+            .contains("base-32"));
+        // A doubled slash is folded by std::filesystem, then split as written.
+        assert!(p(Dialect::Nix2_35, format!("/nix//store/{H}-x")).is_err());
+        assert!(p(Dialect::Nix2_35, "nix/store/x".into()).is_err());
     }
 
     #[test]
