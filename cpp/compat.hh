@@ -22,6 +22,7 @@
 #  include <nix/expr/value-to-json.hh>
 #  include <nix/expr/json-to-value.hh>
 #  include <nix/store/store-api.hh>
+#  include <nix/store/globals.hh>
 #  include <nix/util/terminal.hh>
 #  include <nix/util/util.hh>
 #  include <nix/util/signals.hh>
@@ -32,6 +33,7 @@
 #  include <value-to-json.hh>
 #  include <json-to-value.hh>
 #  include <store-api.hh>
+#  include <globals.hh>
 #  include <terminal.hh>
 #  include <util.hh>
 #  include <signals.hh>
@@ -61,7 +63,7 @@ inline P makePrimOp(std::string name, std::vector<std::string> args, const char 
 {
     size_t arity = args.size();
     if constexpr (requires { &P::impl; })
-        return P{.name = std::move(name), .args = std::move(args), .arity = arity, .doc = std::string(doc), .impl = std::move(f)};
+        return P{.name = std::move(name), .args = std::move(args), .arity = arity, .doc = std::string(doc), .impl = decltype(P::impl)(std::move(f))};
     else {
         P op;
         op.name = std::move(name);
