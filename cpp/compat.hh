@@ -1,18 +1,25 @@
 // compat.hh: every difference between the Nix releases the shim supports
 // (2.26.3, 2.28.7, 2.31.5, 2.35.2; see scripts/nix-versions), and nowhere
 // else. Each is a feature test (__has_include, a requires-expression), never
-// a version number, so a release in between takes whichever side it has:
-//   2.28  headers under <nix/<component>/...>, no config-*.hh to force-include
-//   2.28  EvalState::toRealPath gone: a store path is read where it names
-//   2.29+ Value::listItems() replaced by listView()
-//   2.3x  PrimOp::fun renamed impl (a nix::fun, never empty), PrimOp::doc an
-//         optional<string>
-//   2.3x  Value::mkString takes the evaluator's EvalMemory (state.mem)
-//   2.3x  EvalState::sOutPath moved to EvalState::s.outPath; vEmptyList a
-//         static of Value
-//   2.3x  Store::toStorePath answers a CanonPath sub-path, not a string
+// a version number, so a release in between takes whichever side it has.
+// "by 2.35" marks what 2.31.5 still had the old way and 2.35.2 changed:
+//   2.28     headers under <nix/<component>/...>, no config-*.hh to include
+//   2.28     EvalState::toRealPath gone: a store path is read where it names
+//   2.29+    Value::listItems() replaced by listView()
+//   by 2.35  PrimOp::fun renamed impl (a nix::fun, never empty, built
+//            explicitly from a std::function), PrimOp::doc an optional
+//   by 2.35  Value::mkString takes the evaluator's EvalMemory (state.mem)
+//   by 2.35  EvalState::sOutPath moved to EvalState::s.outPath; vEmptyList a
+//            static of Value
+//   by 2.35  Store::toStorePath answers a CanonPath sub-path, not a string
 // and, with libc++ (the C++23 library of Nix 2.31+ on Debian 12), no
-// floating-point std::from_chars (json-reader.hh).
+// floating-point std::from_chars (parseDouble below).
+//
+// Why not Nix's C API (nix_api_*.h), stable across these releases: its
+// primop wrapper raises every error as EvalError("Error from custom
+// function: ...") (libexpr-c in 2.28.7 and 2.35.2), which builtins.tryEval
+// cannot catch and which is never a type error; the plugin's three error
+// kinds (README, "The builtins") need the C++ error classes.
 #pragma once
 
 #if __has_include(<nix/expr/eval.hh>)

@@ -297,8 +297,8 @@ uint8_t Host::file_type(rust::Str path) const
         auto p = resolve(state, path);
         if (auto st = p.maybeLstat())
             return typeCode(st->type);
-        // From 2.3x a path that restrict-eval or pure evaluation hides
-        // "does not exist" to maybeLstat; lstat says why, as readFile would.
+        // In 2.35 a path that restrict-eval or pure evaluation hides "does
+        // not exist" to maybeLstat; lstat says why, as readFile would.
         try {
             p.lstat();
         } catch (nix::RestrictedPathError &) {
