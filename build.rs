@@ -157,7 +157,7 @@ mod plugin {
         match tc.get("cxx") {
             Some(cxx) => {
                 let flags = tc.get("cxxflags").cloned().unwrap_or_default();
-                guard_target_dir(&format!("{cxx} {flags}").trim().to_string());
+                guard_target_dir(format!("{cxx} {flags}").trim());
                 check_cxx_env(cxx, &flags);
                 b.compiler(cxx);
                 for f in flags.split_whitespace() {
