@@ -52,6 +52,9 @@
 #include <clocale>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <typeinfo>
 #include <locale.h>
 #include <functional>
 #include <string>
@@ -195,6 +198,39 @@ inline std::from_chars_result parseDouble(const char * first, const char * last,
     out = d;
     return {stop, std::errc()};
 #endif
+}
+
+/// `ex` as the Nix error class `E` it is or derives from, else null.
+///
+/// Not `catch (nix::Error &)`: in 2.31 Nix's error classes have no key
+/// function, so the plugin holds its own copy of their type info (a cdylib
+/// exports only Rust's symbols), and libc++ (Nix 2.31+ on Debian 12)
+/// matches a catch by the type info's address: the plugin would never
+/// catch an error Nix threw. So: `catch (std::exception &)` (whose type
+/// info is libc++abi's own) and this, which tries dynamic_cast and then
+/// compares the names along the chain of single bases (Itanium C++ ABI
+/// 2.9.5: an `__si_class_type_info` is a type_info followed by its base's),
+/// the chain every Nix error class has.
+template<typename E>
+inline E * asError(std::exception & ex)
+{
+    if (auto * e = dynamic_cast<E *>(&ex))
+        return e;
+    struct SiTypeInfo
+    {
+        void * vptr;
+        const char * name;
+        const std::type_info * base;
+    };
+    const char * want = typeid(E).name();
+    for (const std::type_info * t = &typeid(ex); t;) {
+        if (std::strcmp(t->name(), want) == 0)
+            return static_cast<E *>(&ex);
+        if (std::strcmp(typeid(*t).name(), "N10__cxxabiv120__si_class_type_infoE") != 0)
+            break;
+        t = reinterpret_cast<const SiTypeInfo *>(t)->base;
+    }
+    return nullptr;
 }
 
 } // namespace jen::compat

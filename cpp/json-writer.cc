@@ -148,8 +148,9 @@ void JsonWriter::value(Value & v, PosIdx pos, size_t depth)
             try {
                 key(name);
                 value(*a->value, a->pos, depth + 1);
-            } catch (Error & e) {
-                e.addTrace(state.positions[a->pos], HintFmt("while evaluating attribute '%1%'", name));
+            } catch (std::exception & ex) {
+                if (auto * e = compat::asError<BaseError>(ex))
+                    e->addTrace(state.positions[a->pos], HintFmt("while evaluating attribute '%1%'", name));
                 throw;
             }
         }
@@ -164,8 +165,9 @@ void JsonWriter::value(Value & v, PosIdx pos, size_t depth)
                 out.push_back(',');
             try {
                 value(e, pos, depth + 1);
-            } catch (Error & err) {
-                err.addTrace(state.positions[pos], HintFmt("while evaluating list element at index %1%", i));
+            } catch (std::exception & ex) {
+                if (auto * err = compat::asError<BaseError>(ex))
+                    err->addTrace(state.positions[pos], HintFmt("while evaluating list element at index %1%", i));
                 throw;
             }
             ++i;

@@ -42,6 +42,15 @@ std::string plainMessage(const nix::BaseError & e)
     }
 }
 
+/// What the core gets for an error of Nix's: its message without colours
+/// (anything else: what()).
+[[noreturn]] void rethrowForCore(std::exception & ex)
+{
+    if (auto * e = compat::asError<BaseError>(ex))
+        throw std::runtime_error(plainMessage(*e));
+    throw std::runtime_error(ex.what());
+}
+
 SourcePath resolve(EvalState & state, rust::Str path)
 {
     std::string p(path);
@@ -108,8 +117,9 @@ void writeArg(JsonWriter & w, EvalState & state, PosIdx pos, Value & v, const Ar
                 w.file(*a->value, a->pos, 1);
             else
                 w.value(*a->value, a->pos, 1);
-        } catch (Error & e) {
-            e.addTrace(state.positions[a->pos], HintFmt("while evaluating attribute '%1%'", name));
+        } catch (std::exception & ex) {
+            if (auto * e = compat::asError<BaseError>(ex))
+                e->addTrace(state.positions[a->pos], HintFmt("while evaluating attribute '%1%'", name));
             throw;
         }
     }
@@ -147,10 +157,11 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
             raise(state, pos, Kind::Misuse,
                   "jen: " + b.name + ": the argument '" + b.args[i].name
                       + "' contains a string that is not valid UTF-8 (" + e.what() + ")");
-        } catch (Error & e) {
-            e.addTrace(
-                state.positions[pos],
-                HintFmt("while converting the argument '%1%' of builtins.jen.%2% to JSON", b.args[i].name, b.name));
+        } catch (std::exception & ex) {
+            if (auto * e = compat::asError<BaseError>(ex))
+                e->addTrace(
+                    state.positions[pos],
+                    HintFmt("while converting the argument '%1%' of builtins.jen.%2% to JSON", b.args[i].name, b.name));
             throw;
         }
     }
@@ -169,9 +180,10 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
             mergeAdditions(state, pos, *args[0], std::string_view(out.text.data(), out.text.size()), v);
         else
             readResult(state, pos, std::string_view(out.text.data(), out.text.size()), v);
-    } catch (Error & e) {
+    } catch (std::exception & ex) {
+        auto * e = compat::asError<BaseError>(ex);
         raise(state, pos, Kind::Internal,
-              "jen: " + b.name + ": internal error: the result cannot be read back: " + plainMessage(e));
+              "jen: " + b.name + ": internal error: the result cannot be read back: " + (e ? plainMessage(*e) : ex.what()));
     }
 }
 
@@ -183,8 +195,11 @@ void nixParseStorePath(EvalState & state, PosIdx pos, Value ** args, Value & v)
     std::optional<std::pair<StorePath, std::string>> parsed;
     try {
         parsed.emplace(compat::toStorePath(*state.store, path));
-    } catch (nix::Error & e) {
-        raise(state, pos, Kind::Invalid, "jen: nixParseStorePath: " + plainMessage(e));
+    } catch (std::exception & ex) {
+        auto * e = compat::asError<BaseError>(ex);
+        if (!e)
+            throw;
+        raise(state, pos, Kind::Invalid, "jen: nixParseStorePath: " + plainMessage(*e));
     }
     auto attrs = state.buildBindings(4);
     compat::mkString(state, attrs.alloc("storeDir"), state.store->storeDir);
@@ -218,8 +233,9 @@ void shimFromJSON(EvalState & state, PosIdx pos, Value ** args, Value & v)
     auto text = state.forceStringNoCtx(*args[0], pos, "while evaluating the argument of builtins.jen.shimFromJSON");
     try {
         readResult(state, pos, text, v);
-    } catch (Error & e) {
-        raise(state, pos, Kind::Invalid, "jen: shimFromJSON: " + plainMessage(e));
+    } catch (std::exception & ex) {
+        auto * e = compat::asError<BaseError>(ex);
+        raise(state, pos, Kind::Invalid, "jen: shimFromJSON: " + (e ? plainMessage(*e) : ex.what()));
     }
 }
 
@@ -269,8 +285,8 @@ rust::String Host::read_file(rust::Str path) const
     std::string content;
     try {
         content = resolve(state, path).resolveSymlinks().readFile();
-    } catch (nix::BaseError & e) {
-        throw std::runtime_error(plainMessage(e));
+    } catch (std::exception & ex) {
+        rethrowForCore(ex);
     }
     try {
         return rust::String(content);
@@ -285,8 +301,8 @@ rust::Vec<DirEntry> Host::read_dir(rust::Str path) const
     try {
         for (auto & [name, type] : resolve(state, path).resolveSymlinks().readDirectory())
             out.push_back(DirEntry{rust::String::lossy(name), type ? typeCode(*type) : uint8_t(4)});
-    } catch (nix::BaseError & e) {
-        throw std::runtime_error(plainMessage(e));
+    } catch (std::exception & ex) {
+        rethrowForCore(ex);
     }
     return out;
 }
@@ -301,13 +317,13 @@ uint8_t Host::file_type(rust::Str path) const
         // not exist" to maybeLstat; lstat says why, as readFile would.
         try {
             p.lstat();
-        } catch (nix::RestrictedPathError &) {
-            throw;
-        } catch (nix::Error &) {
+        } catch (std::exception & ex) {
+            if (compat::asError<RestrictedPathError>(ex))
+                throw;
         }
         return 0;
-    } catch (nix::BaseError & e) {
-        throw std::runtime_error(plainMessage(e));
+    } catch (std::exception & ex) {
+        rethrowForCore(ex);
     }
 }
 
