@@ -133,7 +133,6 @@ mod plugin {
                     )
                 });
             includes.extend(found.include_paths);
-
             for l in found.libs {
                 // Only the cdylib (and test binaries that load the bridge)
                 // need Nix's libraries; the rpath lets them load without

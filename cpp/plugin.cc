@@ -42,13 +42,17 @@ std::string plainMessage(const nix::BaseError & e)
     }
 }
 
-/// What the core gets for an error of Nix's: its message without colours
-/// (anything else: what()).
+/// The message of an error: Nix's without colours, anything else's what().
+std::string messageOf(std::exception & ex)
+{
+    auto * e = compat::asError<BaseError>(ex);
+    return e ? plainMessage(*e) : ex.what();
+}
+
+/// What the core gets for an error raised while it asked Nix for a file.
 [[noreturn]] void rethrowForCore(std::exception & ex)
 {
-    if (auto * e = compat::asError<BaseError>(ex))
-        throw std::runtime_error(plainMessage(*e));
-    throw std::runtime_error(ex.what());
+    throw std::runtime_error(messageOf(ex));
 }
 
 SourcePath resolve(EvalState & state, rust::Str path)
@@ -181,9 +185,8 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
         else
             readResult(state, pos, std::string_view(out.text.data(), out.text.size()), v);
     } catch (std::exception & ex) {
-        auto * e = compat::asError<BaseError>(ex);
         raise(state, pos, Kind::Internal,
-              "jen: " + b.name + ": internal error: the result cannot be read back: " + (e ? plainMessage(*e) : ex.what()));
+              "jen: " + b.name + ": internal error: the result cannot be read back: " + messageOf(ex));
     }
 }
 
@@ -234,8 +237,7 @@ void shimFromJSON(EvalState & state, PosIdx pos, Value ** args, Value & v)
     try {
         readResult(state, pos, text, v);
     } catch (std::exception & ex) {
-        auto * e = compat::asError<BaseError>(ex);
-        raise(state, pos, Kind::Invalid, "jen: shimFromJSON: " + (e ? plainMessage(*e) : ex.what()));
+        raise(state, pos, Kind::Invalid, "jen: shimFromJSON: " + messageOf(ex));
     }
 }
 
