@@ -72,6 +72,7 @@ static BUILTINS: &[Builtin] = &[
     crate::model::CHECK_NETWORK,
     crate::state::PARSE_STORE_PATH,
     crate::state::CHECK_STATE_PATHS,
+    crate::state::STATE_PATH_VIOLATIONS,
     crate::state::CHECK_STATIC_TREE,
     crate::ssh::RESOLVE_SSH_CONFIG,
     crate::ssh::KNOWN_HOST_KEYS,

@@ -14,6 +14,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod host;
 pub mod model;
+pub mod path_policy;
 pub mod provider;
 pub mod ssh;
 pub mod state;

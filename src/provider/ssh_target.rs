@@ -12,10 +12,20 @@
 
 use super::protocol::Properties;
 use super::remote::{self, HostKey, KEY_TYPES};
-use crate::args;
+use crate::args::{self, Port};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub const NAME: &str = "ssh_target";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a set")]
+struct InputsArg {
+    host: String,
+    port: Option<Port>,
+    key_types: Option<Vec<String>>,
+    accept_changed_key: Option<bool>,
+}
 
 struct Inputs {
     host: String,
@@ -25,51 +35,31 @@ struct Inputs {
 }
 
 fn inputs(p: &Properties) -> Result<Inputs, String> {
-    let what = "ssh_target inputs";
-    let e = |e: crate::Error| e.message;
-    args::only_attrs(p, &["host", "port", "keyTypes", "acceptChangedKey"], what).map_err(e)?;
-    let host = args::string(args::required(p, "host", what).map_err(e)?, "host")
-        .map_err(e)?
-        .to_string();
-    remote::check_host(&host)?;
-    let port = match args::optional(p, "port") {
-        Some(v) => args::port(v, "port").map_err(e)?,
-        None => 22,
-    };
-    let key_types = match args::optional(p, "keyTypes") {
-        None => vec!["ed25519".to_string()],
-        Some(v) => {
-            let list = args::list(v, "keyTypes").map_err(e)?;
-            if list.is_empty() {
-                return Err("keyTypes must be a non-empty list of key types".into());
-            }
-            let mut out = Vec::new();
-            for v in list {
-                let t = args::string(v, "an element of keyTypes").map_err(e)?;
-                if !KEY_TYPES.iter().any(|(n, _)| *n == t) {
-                    return Err(format!(
-                        "keyTypes: unknown key type \"{t}\" (known: {})",
-                        KEY_TYPES
-                            .iter()
-                            .map(|(n, _)| *n)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                }
-                out.push(t.to_string());
-            }
-            out
-        }
-    };
-    let accept_changed_key = match args::optional(p, "acceptChangedKey") {
-        Some(v) => args::boolean(v, "acceptChangedKey").map_err(e)?,
-        None => false,
-    };
+    let a: InputsArg =
+        args::typed(&Value::Object(p.clone()), "ssh_target inputs").map_err(|e| e.message)?;
+    remote::check_host(&a.host)?;
+    let key_types = a.key_types.unwrap_or_else(|| vec!["ed25519".to_string()]);
+    if key_types.is_empty() {
+        return Err("keyTypes must be a non-empty list of key types".into());
+    }
+    if let Some(t) = key_types
+        .iter()
+        .find(|t| !KEY_TYPES.iter().any(|(n, _)| n == t))
+    {
+        return Err(format!(
+            "keyTypes: unknown key type \"{t}\" (known: {})",
+            KEY_TYPES
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     Ok(Inputs {
-        host,
-        port,
+        host: a.host,
+        port: a.port.map_or(22, |p| p.0),
         key_types,
-        accept_changed_key,
+        accept_changed_key: a.accept_changed_key.unwrap_or(false),
     })
 }
 

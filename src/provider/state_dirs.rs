@@ -16,11 +16,39 @@
 
 use super::protocol::Properties;
 use super::remote::{self, HostKey, Target};
-use crate::args;
-use crate::state::mounts::{is_normalised, is_user_name};
+use crate::args::{self, Port};
+use crate::path_policy::{self, is_owner, shell_quote};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub const NAME: &str = "state_dirs";
+
+/// The resource's inputs.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a set")]
+struct Inputs {
+    target: TargetArg,
+    dirs: Vec<DirArg>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a set")]
+struct TargetArg {
+    host: String,
+    port: Option<Port>,
+    user: Option<String>,
+    host_public_key: Option<String>,
+    identity_file: Option<String>,
+    ssh_config_file: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a set")]
+struct DirArg {
+    path: String,
+    owner: Option<String>,
+    mode: Option<String>,
+}
 
 struct Dir {
     path: String,
@@ -28,103 +56,51 @@ struct Dir {
     mode: String,
 }
 
-fn err(e: crate::Error) -> String {
-    e.message
-}
-
-fn target(v: &Value) -> Result<Target, String> {
-    let what = "target";
-    let t = args::attrs(v, what).map_err(err)?;
-    args::only_attrs(
-        t,
-        &[
-            "host",
-            "port",
-            "user",
-            "hostPublicKey",
-            "identityFile",
-            "sshConfigFile",
-        ],
-        what,
-    )
-    .map_err(err)?;
-    let s = |name: &str| -> Result<Option<String>, String> {
-        args::optional(t, name)
-            .map(|v| args::string(v, &format!("target.{name}")).map(str::to_string))
-            .transpose()
-            .map_err(err)
-    };
-    let host = s("host")?.ok_or("target is missing the attribute 'host'")?;
-    remote::check_host(&host)?;
-    let key = s("hostPublicKey")?.ok_or(
+fn target(t: TargetArg) -> Result<Target, String> {
+    remote::check_host(&t.host)?;
+    let key = t.host_public_key.ok_or(
         "target is missing the attribute 'hostPublicKey' (an ssh_target resource's output)",
     )?;
     Ok(Target {
-        host,
-        port: match args::optional(t, "port") {
-            Some(v) => args::port(v, "target.port").map_err(err)?,
-            None => 22,
-        },
-        user: s("user")?.unwrap_or_else(|| "root".into()),
+        host: t.host,
+        port: t.port.map_or(22, |p| p.0),
+        user: t.user.unwrap_or_else(|| "root".into()),
         host_key: HostKey::parse(&key).map_err(|e| format!("target.hostPublicKey: {e}"))?,
-        identity_file: s("identityFile")?,
-        ssh_config_file: s("sshConfigFile")?,
+        identity_file: t.identity_file,
+        ssh_config_file: t.ssh_config_file,
     })
 }
 
-fn is_owner(s: &str) -> bool {
-    match s.split_once(':') {
-        Some((u, g)) => is_user_name(u) && is_user_name(g),
-        None => is_user_name(s),
-    }
-}
-
-fn dirs(v: &Value) -> Result<Vec<Dir>, String> {
-    let list = args::list(v, "dirs").map_err(err)?;
+/// The directories, each checked by the state-path policy
+/// ([`crate::path_policy`]): the provider creates, `chown`s and `chmod`s
+/// them as root on the target, so nothing outside the allowed trees.
+fn dirs(list: Vec<DirArg>) -> Result<Vec<Dir>, String> {
     let mut out: Vec<Dir> = Vec::new();
-    for (i, d) in list.iter().enumerate() {
-        let what = format!("dirs.{i}");
-        let o = args::attrs(d, &what).map_err(err)?;
-        args::only_attrs(o, &["path", "owner", "mode"], &what).map_err(err)?;
-        let path =
-            args::string(args::required(o, "path", &what).map_err(err)?, &what).map_err(err)?;
-        if !path.starts_with('/') || path == "/" || !is_normalised(path) || path.contains('\n') {
-            return Err(format!(
-                "{what}.path \"{path}\" must be an absolute, normalised path other than /"
-            ));
+    for (i, d) in list.into_iter().enumerate() {
+        let what = format!("dirs[{i}]");
+        // The store directory of the target is not known here; its
+        // default is refused by the policy as a system tree either way.
+        path_policy::check_state_path(&d.path, "/nix/store")
+            .map_err(|r| format!("{what}.path: {r}"))?;
+        if out.iter().any(|o| o.path == d.path) {
+            return Err(format!("{what}.path \"{}\" is listed twice", d.path));
         }
-        if path.starts_with("/nix/store/") {
-            return Err(format!(
-                "{what}.path \"{path}\" is in the Nix store, which is never writable state"
-            ));
-        }
-        if out.iter().any(|d| d.path == path) {
-            return Err(format!("{what}.path \"{path}\" is listed twice"));
-        }
-        let owner = match args::optional(o, "owner") {
-            Some(v) => args::string(v, &format!("{what}.owner"))
-                .map_err(err)?
-                .to_string(),
-            None => "root".into(),
-        };
+        let owner = d.owner.unwrap_or_else(|| "root".into());
         if !is_owner(&owner) {
             return Err(format!(
-                "{what}.owner \"{owner}\" is not a user name or user:group"
+                "{what}.owner {} is not a user name or user:group",
+                path_policy::shown(&owner)
             ));
         }
-        let mode = match args::optional(o, "mode") {
-            Some(v) => args::string(v, &format!("{what}.mode"))
-                .map_err(err)?
-                .to_string(),
-            None => "0755".into(),
-        };
+        let mode = d.mode.unwrap_or_else(|| "0755".into());
         if !(3..=4).contains(&mode.len()) || !mode.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
             return Err(format!(
-                "{what}.mode \"{mode}\" is not an octal mode such as \"0750\""
+                "{what}.mode {} is not an octal mode such as \"0750\"",
+                path_policy::shown(&mode)
             ));
         }
         out.push(Dir {
-            path: path.into(),
+            path: d.path,
             owner,
             mode,
         });
@@ -132,46 +108,54 @@ fn dirs(v: &Value) -> Result<Vec<Dir>, String> {
     Ok(out)
 }
 
-/// Single-quote `s` for the POSIX shell.
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 /// The script run on the target: make each directory, set owner and
-/// mode, then report what is there.
+/// mode, then report what is there. A path whose existing part goes
+/// through a symbolic link anywhere (`realpath -m` differs from the path)
+/// is refused before anything is made, so that no link can lead the
+/// provider out of the allowed trees; owner and mode are set without
+/// following links (`chown -h`; `chmod` on the directory just checked).
 fn script(dirs: &[Dir]) -> String {
     let mut s = String::from(
         r#"set -eu
+check() {
+  real=$(realpath -m -- "$1")
+  if [ "$real" != "$1" ]; then echo "$1 goes through a symbolic link (it leads to $real); nothing was done" >&2; exit 3; fi
+  if [ -e "$1" ] && [ ! -d "$1" ]; then echo "$1 exists and is not a directory; nothing was done" >&2; exit 3; fi
+}
 ensure() {
-  if [ -L "$1" ]; then echo "$1 is a symbolic link, not a directory" >&2; exit 3; fi
-  if [ -e "$1" ] && [ ! -d "$1" ]; then echo "$1 exists and is not a directory" >&2; exit 3; fi
+  check "$1"
   mkdir -p -- "$1"
-  chown -- "$2" "$1"
+  check "$1"
+  chown -h -- "$2" "$1"
   chmod -- "$3" "$1"
 }
 "#,
     );
     for d in dirs {
+        s.push_str(&format!("check {}\n", shell_quote(&d.path)));
+    }
+    for d in dirs {
         s.push_str(&format!(
             "ensure {} {} {}\n",
-            quote(&d.path),
-            quote(&d.owner),
-            quote(&d.mode)
+            shell_quote(&d.path),
+            shell_quote(&d.owner),
+            shell_quote(&d.mode)
         ));
     }
     for d in dirs {
         s.push_str(&format!(
             "stat -c 'jen-dir %U %G %a %n' -- {}\n",
-            quote(&d.path)
+            shell_quote(&d.path)
         ));
     }
     s
 }
 
 fn apply(p: &Properties) -> Result<Properties, String> {
-    args::only_attrs(p, &["target", "dirs"], "state_dirs inputs").map_err(err)?;
-    let t = target(args::required(p, "target", "state_dirs inputs").map_err(err)?)?;
-    let ds = dirs(args::required(p, "dirs", "state_dirs inputs").map_err(err)?)?;
+    let inputs: Inputs =
+        args::typed(&Value::Object(p.clone()), "state_dirs inputs").map_err(|e| e.message)?;
+    let t = target(inputs.target)?;
+    let ds = dirs(inputs.dirs)?;
     tracing::info!(
         "state_dirs: {} director{} on {}@{} port {}",
         ds.len(),
@@ -226,26 +210,43 @@ pub fn update(p: &Properties) -> Result<Properties, String> {
 mod tests {
     use super::*;
 
+    fn dirs_of(v: Value) -> Result<Vec<Dir>, String> {
+        let list: Vec<DirArg> = args::typed(&v, "dirs").map_err(|e| e.message)?;
+        dirs(list)
+    }
+
     #[test]
     fn refuses_unsafe_dirs_and_quotes_the_rest() {
         for (d, says) in [
-            (json!([{ "path": "var/x" }]), "absolute"),
+            (json!([{ "path": "var/x" }]), "normalised"),
             (json!([{ "path": "/var/../etc" }]), "normalised"),
-            (json!([{ "path": "/" }]), "other than /"),
-            (json!([{ "path": "/nix/store/x" }]), "Nix store"),
-            (json!([{ "path": "/a" }, { "path": "/a" }]), "twice"),
+            (json!([{ "path": "/" }]), "system-tree"),
+            (json!([{ "path": "/nix/store/x" }]), "outside-store"),
             (
-                json!([{ "path": "/a", "owner": "x;rm" }]),
+                json!([{ "path": "/etc/ssh" }]),
+                "/etc, which the system owns",
+            ),
+            (json!([{ "path": "/usr/local/x" }]), "system-tree"),
+            (json!([{ "path": "/opt/x" }]), "allowed-tree"),
+            (json!([{ "path": "/var/a b" }]), "characters"),
+            (json!([{ "path": "/var/a" }, { "path": "/var/a" }]), "twice"),
+            (
+                json!([{ "path": "/var/a", "owner": "x;rm" }]),
                 "not a user name",
             ),
-            (json!([{ "path": "/a", "mode": "0999" }]), "octal"),
-            (json!([{ "path": "/a", "color": "red" }]), "color"),
+            (json!([{ "path": "/var/a", "mode": "0999" }]), "octal"),
+            (
+                json!([{ "path": "/var/a", "color": "red" }]),
+                "has an unexpected attribute 'color' (expected: path, owner, mode)",
+            ),
         ] {
-            let e = dirs(&d).err().unwrap_or_default();
+            let e = dirs_of(d.clone()).err().unwrap_or_default();
             assert!(e.contains(says), "{d}: {e}");
         }
         let ds =
-            dirs(&json!([{ "path": "/var/it's" , "owner": "www:www", "mode": "750" }])).unwrap();
-        assert!(script(&ds).contains(r"ensure '/var/it'\''s' 'www:www' '750'"));
+            dirs_of(json!([{ "path": "/var/it", "owner": "www:www", "mode": "750" }])).unwrap();
+        let s = script(&ds);
+        assert!(s.contains("ensure '/var/it' 'www:www' '750'"), "{s}");
+        assert!(s.contains("check '/var/it'\nensure"), "{s}");
     }
 }

@@ -9,20 +9,23 @@ use crate::args;
 use crate::builtins::{Builtin, PathMode, ResultMode};
 use crate::error::Result;
 use crate::host::Host;
+use serde::Deserialize;
 use serde_json::Value;
+
+/// `parseStorePath { ... }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a set")]
+struct StorePathSet {
+    path: String,
+    store_dir: Option<String>,
+}
 
 fn parse_store_path(host: &dyn Host, a: &[Value]) -> Result<Value> {
     let (path, store_dir) = match &a[0] {
-        Value::String(s) => (s.as_str(), host.store_dir()),
-        v @ Value::Object(_) => {
-            let o = args::attrs(v, "the argument")?;
-            args::only_attrs(o, &["path", "storeDir"], "the argument")?;
-            let path = args::string(args::required(o, "path", "the argument")?, "path")?;
-            let dir = match args::optional(o, "storeDir") {
-                Some(d) => args::string(d, "storeDir")?.to_string(),
-                None => host.store_dir(),
-            };
-            (path, dir)
+        Value::String(s) => (s.clone(), None),
+        v if args::type_name(v) == "a set" => {
+            let s: StorePathSet = args::typed(v, "the argument")?;
+            (s.path, s.store_dir)
         }
         v => {
             return Err(args::expected(
@@ -32,9 +35,12 @@ fn parse_store_path(host: &dyn Host, a: &[Value]) -> Result<Value> {
             ))
         }
     };
+    let store_dir = store_dir.unwrap_or_else(|| host.store_dir());
     store_path::check_store_dir(&store_dir)?;
     let dialect = store_path::Dialect::of_version(host.nix_version().as_deref());
-    Ok(store_path::parse_as(dialect, &store_dir, path)?.to_json())
+    let parsed = store_path::parse_as(dialect, &store_dir, &path)?;
+    store_path::check_stays_inside(&path, &parsed)?;
+    Ok(parsed.to_json())
 }
 
 pub const PARSE_STORE_PATH: Builtin = Builtin {
@@ -49,6 +55,13 @@ pub const PARSE_STORE_PATH: Builtin = Builtin {
     211, not `.` or `..`). From Nix 2.35 the hash must be followed by `-`
     and `subPath` is canonical (`//`, `.` and `..` folded), as libstore
     hands it out; before, `subPath` is the rest of the path as written.
+
+    The path is taken as written, as libstore's parser takes a string
+    (`builtins.storePath` and Nix path values canonicalise first, so
+    `/nix//store/...` is refused here and accepted there). One deliberate
+    difference from Nix: a path whose sub-path leaves its store object
+    (`/nix/store/<hash>-x/..`, `.../x/../<other>`) is refused, since no
+    store object holds it.
 
     *path* is a string, or `{ path; storeDir; }` to parse against another
     store directory than `builtins.storeDir`.
@@ -75,17 +88,28 @@ pub const CHECK_STATE_PATHS: Builtin = Builtin {
     `{ mounts; backup; exclude; warnings; }`: `backup` lists the writable
     branches (user data), `exclude` what a deploy must never write (the
     branches and the mount points). Or raise one catchable error listing
-    every violation:
+    every violation, each with the rule it breaks:
 
-    - `stateDir`, `mountPoint`: absolute and normalised, outside the store,
-      not a system directory (`/ /nix /etc /proc /sys /dev /run /boot /usr /var`);
-    - `static`: a valid store path (a Nix path value is copied to the store);
+    - `stateDir`, `mountPoint`: absolute and normalised (`normalised`);
+      only ASCII letters, digits and `. _ - + @` in each component, none
+      starting with `-` (`characters`); outside the store
+      (`outside-store`); not in a tree the system owns, by prefix: `/nix`,
+      `/etc`, `/usr`, `/boot`, `/proc`, `/sys`, `/dev`, `/run`, `/tmp`,
+      `/root`, `/bin`, `/sbin`, `/lib`, `/lib64`, `/var/lib/nixos`,
+      `/var/lib/systemd`, `/var/empty`, `/var/run`, `/var/lock`,
+      `/var/tmp`, nor `/var/lib`, `/var/log`, `/var/cache`, `/var/spool`,
+      `/var/db` themselves (`system-tree`); strictly below `/var`, `/srv`,
+      `/www`, `/home`, `/persist`, `/data` or `/mnt` (`allowed-tree`);
+    - `static`: a valid store path (a Nix path value is copied to the
+      store), written canonically, without `=` or `:`; a sub-path is fine;
     - no two mounts share a state directory or mount point, and none lies
       inside another, its own mount's included;
-    - `owner`: a valid user name; `name`: unique.
+    - `owner`: a valid user name; `name`: unique, non-empty, of the same
+      safe characters.
 
-    Warnings: a writable branch under `/run` or `/tmp` (lost on reboot), a
-    branch without owner (stays root's).
+    Warning: a branch without owner (stays root's).
+    `builtins.jen.statePathViolations` lists the violations without
+    raising.
 
     ```nix
     nix-repl> (builtins.jen.checkStatePaths { mounts = [ {
@@ -98,6 +122,29 @@ pub const CHECK_STATE_PATHS: Builtin = Builtin {
     paths: PathMode::ToStore,
     result: ResultMode::Value,
     run: |host, a| mounts::check_state_paths(&a[0], &host.store_dir()),
+};
+
+pub const STATE_PATH_VIOLATIONS: Builtin = Builtin {
+    name: "statePathViolations",
+    args: &["args"],
+    doc: r#"
+    The violations `builtins.jen.checkStatePaths` would raise for the same
+    argument, as a list of `"<attribute path>: <what is wrong>"` strings in
+    document order, without raising; `[ ]` when the layout is safe. For
+    assertions, which want a message rather than an error (the NixOS
+    module `services.jen.unionMounts` uses it). Misuse (a wrong argument
+    shape) is still a type error.
+
+    ```nix
+    nix-repl> builtins.jen.statePathViolations { mounts = [ {
+                name = "a"; static = "${./site}"; stateDir = "/etc/a"; mountPoint = "/www/a"; } ]; }
+    [ "mounts[0].stateDir: \"/etc/a\" is in /etc, which the system owns" ]
+    ```
+    "#,
+    files: &[],
+    paths: PathMode::ToStore,
+    result: ResultMode::Value,
+    run: |host, a| mounts::state_path_violations(&a[0], &host.store_dir()),
 };
 
 pub const CHECK_STATIC_TREE: Builtin = Builtin {

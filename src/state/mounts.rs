@@ -5,161 +5,98 @@
 //! Mistakes here are silent at deploy time, so every one is reported at
 //! once, with the attribute path of the offending value:
 //!
-//! - `stateDir` and `mountPoint` absolute and normalised (no `.`, `..`,
-//!   `//` or trailing `/`), outside the store, and not a system directory
-//!   (`/`, `/nix`, `/etc`, `/proc`, `/sys`, `/dev`, `/run`, `/boot`, `/usr`,
-//!   `/var`);
-//! - `static` a valid store path (a sub-path of one is fine);
+//! - `stateDir` and `mountPoint` pass the state-path policy
+//!   ([`crate::path_policy::check_state_path`]: normalised, safe
+//!   characters, outside the store, outside the system's trees, below an
+//!   allowed tree);
+//! - `static` a store path written canonically, without unionfs's branch
+//!   syntax ([`crate::path_policy::check_static_path`]; a sub-path is fine);
 //! - no two mounts share a state directory or mount point, and none of
 //!   these paths lies inside another (its own mount's included);
-//! - `owner` a valid user name; `name` present and unique.
+//! - `owner` a valid user name; `name` non-empty, unique and safe to be
+//!   part of a unit name.
 //!
-//! Warnings (not errors): a writable branch on a tmpfs (`/run`, `/tmp`),
-//! which does not survive a reboot, and a branch left owned by root.
+//! Warning (not an error): a branch left owned by root.
 
 use super::store_path;
 use crate::args;
 use crate::error::{Error, Result};
 use crate::model::attr_path::AttrPath;
 use crate::model::violation::{document_order, report, Violation};
+use crate::path_policy::{self, is_inside, is_normalised, is_user_name};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-/// Directories that must never be a writable branch or a mount point.
-pub const SYSTEM_DIRS: &[&str] = &[
-    "/", "/nix", "/etc", "/proc", "/sys", "/dev", "/run", "/boot", "/usr", "/var",
-];
-
-/// Directories whose content does not survive a reboot.
-const VOLATILE_DIRS: &[&str] = &["/run", "/tmp"];
-
-/// Is `p` an absolute, normalised path?
-pub fn is_normalised(p: &str) -> bool {
-    p == "/"
-        || (p.starts_with('/')
-            && !p.ends_with('/')
-            && p[1..]
-                .split('/')
-                .all(|c| !c.is_empty() && c != "." && c != ".."))
+/// The argument of `checkStatePaths` and `statePathViolations`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a set")]
+struct StatePaths {
+    mounts: Vec<Mount>,
+    store_dir: Option<String>,
 }
 
-/// Is `inner` strictly inside `outer` (both normalised)?
-pub fn is_inside(inner: &str, outer: &str) -> bool {
-    inner.len() > outer.len()
-        && inner.starts_with(outer)
-        && (outer == "/" || inner.as_bytes()[outer.len()] == b'/')
-}
-
-/// A valid POSIX user name as NixOS accepts it.
-pub fn is_user_name(s: &str) -> bool {
-    let b = s.strip_suffix('$').unwrap_or(s).as_bytes();
-    !b.is_empty()
-        && b.len() <= 31
-        && (b[0].is_ascii_lowercase() || b[0] == b'_')
-        && b[1..]
-            .iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
-}
-
-/// One mount, normalised.
-#[derive(Debug, Clone)]
+/// One mount, as given.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a set")]
 struct Mount {
     name: String,
+    #[serde(rename = "static")]
     static_: String,
     state_dir: String,
     mount_point: String,
     owner: Option<String>,
 }
 
-/// `{ mounts; backup; exclude; warnings; }`, or every violation at once.
-pub fn check_state_paths(arg: &Value, default_store_dir: &str) -> Result<Value> {
-    let o = args::attrs(arg, "the argument")?;
-    args::only_attrs(o, &["mounts", "storeDir"], "the argument")?;
-    let store_dir = match args::optional(o, "storeDir") {
-        Some(d) => args::string(d, "storeDir")?.to_string(),
-        None => default_store_dir.to_string(),
-    };
+/// Is `name` usable in a unit name (`www-mount-<name>`) and a message?
+fn is_mount_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(['-', '.'])
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@'))
+}
+
+/// The mounts, every violation, and the warnings.
+fn examine(
+    arg: &Value,
+    default_store_dir: &str,
+) -> Result<(Vec<Mount>, Vec<Violation>, Vec<String>)> {
+    let a: StatePaths = args::typed(arg, "the argument")?;
+    let store_dir = a.store_dir.unwrap_or_else(|| default_store_dir.to_string());
     store_path::check_store_dir(&store_dir)?;
-    let list = args::list(args::required(o, "mounts", "the argument")?, "mounts")?;
+    let mounts = a.mounts;
 
     let mut found = Vec::new();
     let mut warnings = Vec::new();
-    let mut mounts = Vec::new();
     let root = AttrPath::root().join("mounts");
-    for (i, m) in list.iter().enumerate() {
+    for (i, mount) in mounts.iter().enumerate() {
         let at = root.join(i);
-        let what = format!("mounts[{i}]");
-        let mo = args::attrs(m, &what)?;
-        args::only_attrs(
-            mo,
-            &["name", "static", "stateDir", "mountPoint", "owner"],
-            &what,
-        )?;
-        let field = |k: &str| -> Result<String> {
-            Ok(args::string(args::required(mo, k, &what)?, &format!("{what}.{k}"))?.to_string())
-        };
-        let mount = Mount {
-            name: field("name")?,
-            static_: field("static")?,
-            state_dir: field("stateDir")?,
-            mount_point: field("mountPoint")?,
-            owner: args::optional(mo, "owner")
-                .map(|v| args::string(v, &format!("{what}.owner")).map(str::to_string))
-                .transpose()?,
-        };
-
-        if mount.name.is_empty() {
+        if !is_mount_name(&mount.name) {
             found.push(Violation::rule(
                 at.join("name"),
                 "name",
-                "the name must not be empty",
+                format!(
+                    "the name {} must be non-empty ASCII letters, digits and . _ - + @, not starting with '-' or '.'",
+                    path_policy::shown(&mount.name)
+                ),
             ));
         }
-        if let Err(e) = store_path::parse(&store_dir, &mount.static_) {
-            found.push(Violation::rule(
-                at.join("static"),
-                "store-path",
-                format!("not a valid store path: {}", e.message),
-            ));
+        if let Err(r) = path_policy::check_static_path(&mount.static_, &store_dir) {
+            found.push(Violation::rule(at.join("static"), r.rule, r.message));
         }
         for (k, p) in [
             ("stateDir", &mount.state_dir),
             ("mountPoint", &mount.mount_point),
         ] {
-            let fat = at.join(k);
-            if !is_normalised(p) {
-                found.push(Violation::rule(
-                    fat,
-                    "normalised",
-                    format!("\"{p}\" is not an absolute, normalised path (no '.', '..', '//' or trailing '/')"),
-                ));
-                continue;
-            }
-            if p == &store_dir || is_inside(p, &store_dir) {
-                found.push(Violation::rule(
-                    fat,
-                    "outside-store",
-                    format!("\"{p}\" is in the read-only store {store_dir}"),
-                ));
-            } else if SYSTEM_DIRS.contains(&p.as_str()) {
-                found.push(Violation::rule(
-                    fat,
-                    "system-dir",
-                    format!("\"{p}\" is a system directory"),
-                ));
-            } else if let Some(v) = VOLATILE_DIRS.iter().find(|v| is_inside(p, v)) {
-                if k == "stateDir" {
-                    warnings.push(format!(
-                        "{}: \"{p}\" is under {v}, which does not survive a reboot",
-                        fat
-                    ));
-                }
+            if let Err(r) = path_policy::check_state_path(p, &store_dir) {
+                found.push(Violation::rule(at.join(k), r.rule, r.message));
             }
         }
         match &mount.owner {
             Some(u) if !is_user_name(u) => found.push(Violation::rule(
                 at.join("owner"),
                 "user-name",
-                format!("\"{u}\" is not a valid user name"),
+                format!("{} is not a valid user name", path_policy::shown(u)),
             )),
             None => warnings.push(format!(
                 "{}: no owner, the writable branch stays owned by root",
@@ -167,7 +104,6 @@ pub fn check_state_paths(arg: &Value, default_store_dir: &str) -> Result<Value> 
             )),
             _ => {}
         }
-        mounts.push(mount);
     }
 
     // Names unique; no shared or nested state dirs and mount points.
@@ -214,11 +150,16 @@ pub fn check_state_paths(arg: &Value, default_store_dir: &str) -> Result<Value> 
             }
         }
     }
+    Ok((mounts, document_order(found), warnings))
+}
 
+/// `{ mounts; backup; exclude; warnings; }`, or every violation at once.
+pub fn check_state_paths(arg: &Value, default_store_dir: &str) -> Result<Value> {
+    let (mounts, found, warnings) = examine(arg, default_store_dir)?;
     if !found.is_empty() {
         return Err(Error::invalid(report(
             "the state paths are not safe",
-            &document_order(found),
+            &found,
         )));
     }
     let as_json = |m: &Mount| {
@@ -236,6 +177,19 @@ pub fn check_state_paths(arg: &Value, default_store_dir: &str) -> Result<Value> 
         "exclude": mounts.iter().flat_map(|m| [m.state_dir.clone(), m.mount_point.clone()]).collect::<Vec<_>>(),
         "warnings": warnings,
     }))
+}
+
+/// Every violation of `checkStatePaths`'s rules, as `"<attr path>: <why>"`
+/// lines in document order; `[ ]` for a safe layout. Misuse is still an
+/// error.
+pub fn state_path_violations(arg: &Value, default_store_dir: &str) -> Result<Value> {
+    let (_, found, _) = examine(arg, default_store_dir)?;
+    Ok(Value::Array(
+        found
+            .iter()
+            .map(|v| Value::String(format!("{}: {}", v.path, v.message)))
+            .collect(),
+    ))
 }
 
 #[cfg(test)]
@@ -309,15 +263,35 @@ mod tests {
             ),
             (
                 vec![mount("a", "/var", "/www/a")],
-                "mounts[0].stateDir: \"/var\" is a system directory",
+                "mounts[0].stateDir: \"/var\" is not below one of the trees jen may write",
             ),
             (
                 vec![mount("a", "/var/a", "/etc")],
-                "mounts[0].mountPoint: \"/etc\" is a system directory",
+                "mounts[0].mountPoint: \"/etc\" is in /etc, which the system owns",
+            ),
+            (
+                vec![mount("a", "/var/a", "/etc/nixos")],
+                "mounts[0].mountPoint: \"/etc/nixos\" is in /etc, which the system owns",
+            ),
+            (
+                vec![mount("a", "/nix/var/a", "/www/a")],
+                "mounts[0].stateDir: \"/nix/var/a\" is in /nix, which the system owns",
             ),
             (
                 vec![mount("a", "/var/a", "/boot")],
-                "mounts[0].mountPoint: \"/boot\" is a system directory",
+                "mounts[0].mountPoint: \"/boot\" is in /boot",
+            ),
+            (
+                vec![mount("a", "/run/a", "/www/a")],
+                "mounts[0].stateDir: \"/run/a\" is in /run",
+            ),
+            (
+                vec![mount("a", "/var/a b;rm -rf x", "/www/a")],
+                "mounts[0].stateDir: \"/var/a b;rm -rf x\" may hold only ASCII letters",
+            ),
+            (
+                vec![mount("a", "/opt/a", "/www/a")],
+                "mounts[0].stateDir: \"/opt/a\" is not below one of the trees jen may write",
             ),
             (
                 vec![
@@ -362,6 +336,10 @@ mod tests {
                 ],
                 "mounts[1].name: the name \"a\" is already used by mounts[0]",
             ),
+            (
+                vec![mount("a b", "/var/a", "/www/a")],
+                "mounts[0].name: the name \"a b\" must be",
+            ),
         ];
         for (layout, expected) in rows {
             let got = faults(layout.clone());
@@ -396,21 +374,39 @@ mod tests {
         assert!(
             got[0].starts_with("mounts[0].mountPoint: \"/nix/store/w\" is in the read-only store")
         );
-        assert!(got[1].starts_with("mounts[1].mountPoint: \"/etc\" is a system directory"));
+        assert!(got[1].starts_with("mounts[1].mountPoint: \"/etc\" is in /etc"));
         assert!(got[2].starts_with("mounts[1].owner"));
         assert!(got[3].starts_with("mounts[1].stateDir: \"/var/a\" is also mounts[0].stateDir"));
         assert!(got[4].starts_with("mounts[2].stateDir: \"x\""));
     }
 
     #[test]
-    fn volatile_and_unowned_branches_warn() {
-        let mut m = mount("a", "/run/a", "/www/a");
+    fn unowned_branches_warn() {
+        let mut m = mount("a", "/var/a", "/www/a");
         m.as_object_mut().unwrap().remove("owner");
         let out = check_state_paths(&json!({ "mounts": [m] }), "/nix/store").unwrap();
         let w = out["warnings"].as_array().unwrap();
-        assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w[0].as_str().unwrap().contains("does not survive a reboot"));
-        assert!(w[1].as_str().unwrap().contains("owned by root"));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].as_str().unwrap().contains("owned by root"));
+    }
+
+    #[test]
+    fn violations_are_listed_without_raising() {
+        let v = state_path_violations(
+            &json!({"mounts": [mount("a", "/etc/a", "/www/a"), mount("b", "/var/b", "/www/b")]}),
+            "/nix/store",
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!(["mounts[0].stateDir: \"/etc/a\" is in /etc, which the system owns"])
+        );
+        let v = state_path_violations(
+            &json!({"mounts": [mount("b", "/var/b", "/www/b")]}),
+            "/nix/store",
+        )
+        .unwrap();
+        assert_eq!(v, json!([]));
     }
 
     #[test]

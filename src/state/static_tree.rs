@@ -12,15 +12,24 @@ use crate::args::{self, FileArg};
 use crate::error::{Error, Result};
 use crate::host::{FileType, Host};
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// How many offending files a report lists before it only counts.
 pub const MAX_LISTED: usize = 100;
 
-fn globs(patterns: &[Value]) -> Result<GlobSet> {
+/// The argument of `checkStaticTree`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a set")]
+struct Args {
+    #[serde(rename = "static")]
+    static_: FileArg,
+    dynamic: Vec<String>,
+}
+
+fn globs(patterns: &[String]) -> Result<GlobSet> {
     let mut b = GlobSetBuilder::new();
     for (i, p) in patterns.iter().enumerate() {
-        let p = args::string(p, &format!("dynamic[{i}]"))?;
         let p = p.trim_start_matches('/');
         let glob = Glob::new(p)
             .map_err(|e| Error::misuse(format!("dynamic[{i}] \"{p}\" is not a glob: {e}")))?;
@@ -48,9 +57,8 @@ fn matches(set: &GlobSet, rel: &str) -> bool {
 /// `{ static; files; }` (the number of files checked), or an invalid-input
 /// error listing the offending files (the first [`MAX_LISTED`] and a count).
 pub fn check_static_tree(host: &dyn Host, arg: &Value) -> Result<Value> {
-    let o = args::attrs(arg, "the argument")?;
-    args::only_attrs(o, &["static", "dynamic"], "the argument")?;
-    let root = match FileArg::from_json(args::required(o, "static", "the argument")?, "static")? {
+    let a: Args = args::typed(arg, "the argument")?;
+    let root = match a.static_ {
         FileArg::Path(p) | FileArg::Text(p) => p,
     };
     if !root.starts_with('/') {
@@ -58,10 +66,7 @@ pub fn check_static_tree(host: &dyn Host, arg: &Value) -> Result<Value> {
             "static must be a path or an absolute path string, not \"{root}\""
         )));
     }
-    let set = globs(args::list(
-        args::required(o, "dynamic", "the argument")?,
-        "dynamic",
-    )?)?;
+    let set = globs(&a.dynamic)?;
     let root = root.trim_end_matches('/').to_string();
 
     let mut files = 0usize;

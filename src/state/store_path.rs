@@ -326,6 +326,38 @@ pub fn parse(store_dir: &str, path: &str) -> Result<StorePath> {
     })
 }
 
+/// Refuse a path whose sub-path leaves its store object: a `..` that
+/// climbs above `<storeDir>/<hash>-<name>` (`/nix/store/<hash>-x/..` is
+/// the store directory itself, `/nix/store/<hash>-x/../<other>` another
+/// object). Nix's parser accepts these and hands out the sub-path as
+/// written (to 2.31) or folds it away (2.35); jen never hands one out.
+pub fn check_stays_inside(path: &str, parsed: &StorePath) -> Result<()> {
+    let level = parsed
+        .store_dir
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .count()
+        + 1;
+    let mut depth = 0usize;
+    let mut reached = false;
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => depth = depth.saturating_sub(1),
+            _ => depth += 1,
+        }
+        if depth >= level {
+            reached = true;
+        } else if reached {
+            return Err(Error::invalid(format!(
+                "the sub-path of '{path}' leaves its store object {} ('..' climbs out of it)",
+                parsed.base()
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn parent(dir: &str) -> String {
     match dir.rfind('/') {
         Some(0) | None => "/".into(),
@@ -405,6 +437,45 @@ mod tests {
         // A doubled slash is folded by std::filesystem, then split as written.
         assert!(p(Dialect::Nix2_35, format!("/nix//store/{H}-x")).is_err());
         assert!(p(Dialect::Nix2_35, "nix/store/x".into()).is_err());
+    }
+
+    #[test]
+    fn sub_paths_never_leave_their_store_object() {
+        let inside = |s: &str| {
+            let p = format!("/nix/store/{H}-x{s}");
+            for d in [Dialect::Nix2_26, Dialect::Nix2_31, Dialect::Nix2_35] {
+                let parsed = parse_as(d, "/nix/store", &p).unwrap();
+                let r = check_stays_inside(&p, &parsed);
+                if let Err(e) = &r {
+                    assert!(
+                        e.message.contains("leaves its store object"),
+                        "{}",
+                        e.message
+                    );
+                }
+                assert_eq!(
+                    r.is_ok(),
+                    check_stays_inside(&p, &parse_as(Dialect::Nix2_26, "/nix/store", &p).unwrap())
+                        .is_ok()
+                );
+            }
+            check_stays_inside(&p, &parse("/nix/store", &p).unwrap()).is_ok()
+        };
+        for ok in [
+            "",
+            "/",
+            "/a",
+            "/a/..",
+            "/a/../b",
+            "/./a",
+            "//a",
+            "/a/b/../../c",
+        ] {
+            assert!(inside(ok), "{ok}");
+        }
+        for bad in ["/..", "/../", "/a/../..", "/a/../../y", "/../x", "/./.."] {
+            assert!(!inside(bad), "{bad}");
+        }
     }
 
     #[test]
