@@ -14,25 +14,70 @@ let
 
   pad = n: s: if stringLength s >= n then s else s + concatStringsSep "" (genList (_: " ") (n - stringLength s));
 
+  # `s` single-quoted for the POSIX shell: read back as exactly `s`.
+  shellQuote = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
+
+  # The programs a mount unit runs, by their store paths: a NixOS unit's
+  # PATH holds none of them, and systemd's fixed search path for a bare
+  # ExecStop name has none either.
+  unitPrograms = pkgs: {
+    mkdir = "${pkgs.coreutils}/bin/mkdir";
+    chown = "${pkgs.coreutils}/bin/chown";
+    id = "${pkgs.coreutils}/bin/id";
+    unionfs = "${pkgs.unionfs-fuse}/bin/unionfs";
+    umount = "${pkgs.util-linux}/bin/umount";
+  };
+
   # The systemd unit that mounts one writable site, as the seed's
   # www-mount service: create the writable branch, hand it to its owner,
   # union-mount it (copy-on-write) over the read-only static content, and
-  # unmount on stop.
-  mountUnit = mount: {
-    description = "Union mount of ${mount.name}: ${mount.stateDir} (rw) over ${mount.static} (ro) on ${mount.mountPoint}";
-    wantedBy = [ "multi-user.target" ];
-    after = [ "local-fs.target" ];
-    before = [ "nginx.service" ];
-    preStart = ''
-      mkdir -p ${mount.stateDir} ${mount.mountPoint}
-      chown ${mount.owner} ${mount.stateDir}
-    '';
-    script = "unionfs -o cow,allow_other,uid=$(id -u ${mount.owner}) ${mount.stateDir}=rw:${mount.static}=ro ${mount.mountPoint}";
-    serviceConfig = {
-      Type = "forking";
-      ExecStop = "umount ${mount.mountPoint}";
+  # unmount on stop. `pkgs` gives the programs (unitPrograms).
+  #
+  # The mount is checked first by builtins.jen.checkStatePaths (the one
+  # path policy: safe characters, allowed trees; every fault at once), and
+  # every path and name is shell-quoted besides. ExecStop is a systemd
+  # command line, not a shell one: the policy's character set has nothing
+  # systemd would read as quoting or a specifier (no space, quote, `%`,
+  # `$` or `\`).
+  mountUnit =
+    pkgs: mount:
+    let
+      p = unitPrograms pkgs;
+      owner = if mount.owner or null == null then "root" else mount.owner;
+      checked = jen.checkStatePaths {
+        mounts = [
+          {
+            inherit (mount)
+              name
+              static
+              stateDir
+              mountPoint
+              ;
+            inherit owner;
+          }
+        ];
+      };
+      q = shellQuote;
+    in
+    builtins.seq checked {
+      description = "Union mount of ${mount.name}: ${mount.stateDir} (rw) over ${mount.static} (ro) on ${mount.mountPoint}";
+      wantedBy = [ "multi-user.target" ];
+      after = [ "local-fs.target" ];
+      before = [ "nginx.service" ];
+      preStart = ''
+        if [ -L ${q mount.stateDir} ] || [ -L ${q mount.mountPoint} ]; then
+          echo ${q "${mount.stateDir} or ${mount.mountPoint} is a symbolic link; not mounting"} >&2
+          exit 1
+        fi
+        ${p.mkdir} -p -- ${q mount.stateDir} ${q mount.mountPoint}
+        ${p.chown} -- ${q owner} ${q mount.stateDir}
+      '';
+      script = "${p.unionfs} -o cow,allow_other,uid=$(${p.id} -u -- ${q owner}) ${q "${mount.stateDir}=rw:${mount.static}=ro"} ${q mount.mountPoint}";
+      serviceConfig = {
+        Type = "forking";
+        ExecStop = "${p.umount} ${mount.mountPoint}";
+      };
     };
-  };
 
   # The union mounts of a validated machine, as checkStatePaths takes them.
   # `static` comes from the machine as written (`orig`): a builtin's result
@@ -59,7 +104,7 @@ let
     ) (filter (d: m.sites.${d}.writable && m.sites.${d}.dynamic != [ ]) (attrNames m.sites));
 
   planMachine =
-    original: targets: network: name: m:
+    pkgs: original: targets: network: name: m:
     let
       orig = original.machines.${name};
       mounts = machineMounts orig m;
@@ -75,10 +120,17 @@ let
       inherit (state) backup;
       # What a deploy must never write: the branches and their mount points.
       inherit (state) exclude;
+      # The units nixosModules.unionMounts would run for these mounts;
+      # their programs come from `pkgs`, so without it each unit is an
+      # error saying so (their names are still listed).
       units = builtins.listToAttrs (
         map (x: {
           name = "www-mount-${x.name}";
-          value = mountUnit x;
+          value =
+            if pkgs == null then
+              throw "jen lib.plan: unit www-mount-${x.name}: the units run programs from the store; pass pkgs (nixpkgs, for coreutils, unionfs-fuse and util-linux) to lib.plan"
+            else
+              mountUnit pkgs x;
         }) mounts
       );
       # A nixops4 resource for nixops4-nixos.
@@ -96,18 +148,26 @@ let
     };
 in
 {
-  inherit mountUnit machineMounts;
+  inherit
+    mountUnit
+    machineMounts
+    unitPrograms
+    shellQuote
+    ;
 
   # Validate `network` (builtins.jen.validateNetwork: every violation at
   # once) and plan every machine: { <machine> = { machine; target; mounts;
   # backup; exclude; units; nixops4; warnings; }; }. The SSH targets come
   # from builtins.jen.sshTargets with `sshConfig`, `knownHosts` and `local`.
+  # `pkgs` (nixpkgs) gives the units their programs; without it the units
+  # are named but not built.
   plan =
     {
       network,
       sshConfig ? null,
       knownHosts ? [ ],
       local ? null,
+      pkgs ? null,
     }:
     let
       n = jen.validateNetwork network;
@@ -120,7 +180,7 @@ in
     in
     {
       network = n.name;
-      machines = mapAttrs (planMachine network targets n) n.machines;
+      machines = mapAttrs (planMachine pkgs network targets n) n.machines;
     };
 
   # A plan as a short text report, one block per machine.

@@ -12,12 +12,22 @@ use crate::error::{Error, Result};
 use crate::host::Host;
 use crate::model::attr_path::{AttrPath, Segment};
 use serde::de::{self, Deserialize, Deserializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 mod strict;
 
 /// The JSON key that marks a Nix path value in a file argument.
 pub const PATH_TAG: &str = "$path";
+
+/// The path of a Nix path value in a file argument (`{ "$path": "/abs" }`,
+/// that one key and nothing else), or `None` for any other value. The only
+/// reader of the marker: everything else asks here.
+pub fn as_path(v: &Value) -> Option<&str> {
+    match v {
+        Value::Object(o) if o.len() == 1 => o.get(PATH_TAG).and_then(Value::as_str),
+        _ => None,
+    }
+}
 
 /// Nix's name for the type of a JSON-converted value, for messages.
 pub fn type_name(v: &Value) -> &'static str {
@@ -28,7 +38,7 @@ pub fn type_name(v: &Value) -> &'static str {
         Value::Number(_) => "an integer",
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
-        Value::Object(o) if o.contains_key(PATH_TAG) && o.len() == 1 => "a path",
+        v @ Value::Object(_) if as_path(v).is_some() => "a path",
         Value::Object(_) => "a set",
     }
 }
@@ -45,12 +55,9 @@ pub enum FileArg {
 impl FileArg {
     /// Interpret `v` as a file argument; `what` names it in errors.
     pub fn from_json(v: &Value, what: &str) -> Result<FileArg> {
-        match v {
-            Value::String(s) => Ok(FileArg::Text(s.clone())),
-            Value::Object(o) if o.len() == 1 => match o.get(PATH_TAG) {
-                Some(Value::String(p)) => Ok(FileArg::Path(p.clone())),
-                _ => Err(expected(what, "a path or a string", v)),
-            },
+        match (v, as_path(v)) {
+            (Value::String(s), _) => Ok(FileArg::Text(s.clone())),
+            (_, Some(p)) => Ok(FileArg::Path(p.to_string())),
             _ => Err(expected(what, "a path or a string", v)),
         }
     }
@@ -96,6 +103,30 @@ impl<'de> Deserialize<'de> for FileArg {
                 &"a path or a string",
             )),
         }
+    }
+}
+
+/// A file argument that may also be a list of them (`knownHosts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileList(pub Vec<FileArg>);
+
+impl<'de> Deserialize<'de> for FileList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        let items = match &v {
+            Value::Array(xs) => xs.iter().collect(),
+            v => vec![v],
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            out.push(FileArg::from_json(item, "").map_err(|_| {
+                de::Error::custom(format!(
+                    "[{i}] must be a path or a string, but it is {}",
+                    type_name(item)
+                ))
+            })?);
+        }
+        Ok(FileList(out))
     }
 }
 
@@ -213,6 +244,9 @@ fn nix_message(root: &Value, at: &AttrPath, what: &str, message: &str) -> String
         };
         return format!("{} must be {expected}, but it is {got}", place(at));
     }
+    if message.starts_with('[') {
+        return format!("{}{message}", place(at));
+    }
     format!("{} {message}", place(at))
 }
 
@@ -222,73 +256,6 @@ pub fn expected(what: &str, expected: &str, got: &Value) -> Error {
         "{what} must be {expected}, but it is {}",
         type_name(got)
     ))
-}
-
-/// `v` as a set (not a path), or a misuse error naming `what`.
-pub fn attrs<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>> {
-    match v {
-        Value::Object(o) if !(o.len() == 1 && o.contains_key(PATH_TAG)) => Ok(o),
-        _ => Err(expected(what, "a set", v)),
-    }
-}
-
-/// Reject attributes of `set` that are not in `allowed`, as Nix does for
-/// a function called with an unexpected argument.
-pub fn only_attrs(set: &Map<String, Value>, allowed: &[&str], what: &str) -> Result<()> {
-    for k in set.keys() {
-        if !allowed.contains(&k.as_str()) {
-            return Err(Error::misuse(format!(
-                "{what} has an unexpected attribute '{k}' (expected: {})",
-                allowed.join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// The attribute `name` of `set`, required.
-pub fn required<'a>(set: &'a Map<String, Value>, name: &str, what: &str) -> Result<&'a Value> {
-    set.get(name)
-        .ok_or_else(|| Error::misuse(format!("{what} is missing the attribute '{name}'")))
-}
-
-/// The attribute `name` of `set`, absent or null meaning `None`.
-pub fn optional<'a>(set: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    set.get(name).filter(|v| !v.is_null())
-}
-
-/// `v` as a string, or a misuse error naming `what`.
-pub fn string<'a>(v: &'a Value, what: &str) -> Result<&'a str> {
-    v.as_str().ok_or_else(|| expected(what, "a string", v))
-}
-
-/// `v` as an integer, or a misuse error naming `what`.
-pub fn integer(v: &Value, what: &str) -> Result<i64> {
-    match v {
-        Value::Number(n) if !n.is_f64() => {
-            n.as_i64().ok_or_else(|| expected(what, "an integer", v))
-        }
-        _ => Err(expected(what, "an integer", v)),
-    }
-}
-
-/// `v` as a TCP port (1 to 65535), or a misuse error naming `what`.
-pub fn port(v: &Value, what: &str) -> Result<u16> {
-    let n = integer(v, what)?;
-    u16::try_from(n)
-        .ok()
-        .filter(|p| *p > 0)
-        .ok_or_else(|| Error::misuse(format!("{what} {n} is not a TCP port")))
-}
-
-/// `v` as a Boolean, or a misuse error naming `what`.
-pub fn boolean(v: &Value, what: &str) -> Result<bool> {
-    v.as_bool().ok_or_else(|| expected(what, "a Boolean", v))
-}
-
-/// `v` as a list, or a misuse error naming `what`.
-pub fn list<'a>(v: &'a Value, what: &str) -> Result<&'a Vec<Value>> {
-    v.as_array().ok_or_else(|| expected(what, "a list", v))
 }
 
 #[cfg(test)]
@@ -316,14 +283,18 @@ mod tests {
 
     #[test]
     fn ports_are_1_to_65535() {
-        assert_eq!(port(&json!(22), "port").unwrap(), 22);
-        for bad in [json!(0), json!(65536), json!(-1)] {
-            let e = port(&bad, "port").unwrap_err();
+        assert_eq!(typed::<Port>(&json!(22), "port").unwrap(), Port(22));
+        for bad in [json!(0), json!(65536), json!(-1), json!(1.5)] {
+            let e = typed::<Port>(&bad, "port").unwrap_err();
             assert_eq!(e.kind, crate::error::ErrorKind::Misuse);
-            assert_eq!(e.message, format!("port {bad} is not a TCP port"));
+            if bad.is_f64() {
+                assert_eq!(e.message, "port must be an integer, but it is a float");
+            } else {
+                assert_eq!(e.message, format!("port {bad} is not a TCP port"));
+            }
         }
         assert_eq!(
-            port(&json!("22"), "port").unwrap_err().message,
+            typed::<Port>(&json!("22"), "port").unwrap_err().message,
             "port must be an integer, but it is a string"
         );
     }
@@ -337,6 +308,7 @@ mod tests {
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields, expecting = "a set")]
+    #[allow(dead_code)] // read only by the deserializer
     struct Inner {
         name: String,
         port: Option<Port>,
@@ -402,7 +374,7 @@ mod tests {
             ),
             (
                 json!({"mounts": [{"name": "a", "file": {"$path": 3}}]}),
-                "mounts[0].file must be a path or a string, but it is a path",
+                "mounts[0].file must be a path or a string, but it is a set",
             ),
             (
                 json!({"mounts": [{"name": "a", "flag": "yes"}]}),

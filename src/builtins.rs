@@ -72,12 +72,13 @@ static BUILTINS: &[Builtin] = &[
     crate::model::CHECK_NETWORK,
     crate::state::PARSE_STORE_PATH,
     crate::state::CHECK_STATE_PATHS,
-    crate::state::STATE_PATH_VIOLATIONS,
     crate::state::CHECK_STATIC_TREE,
     crate::ssh::RESOLVE_SSH_CONFIG,
     crate::ssh::KNOWN_HOST_KEYS,
     crate::ssh::SSH_TARGETS,
     crate::ssh::PROBE_SSH,
+    // Last, so that the fuzz seeds' builtin numbers stay as they were.
+    crate::state::STATE_PATH_VIOLATIONS,
 ];
 
 /// Call `builtin` and prefix any error message with `jen: <name>: `, so that

@@ -141,7 +141,7 @@ fn check_state_good_and_bad() {
     assert!(out.contains("backup:  /var/a"), "{out}");
     let (code, _, err) = jen(&["check-state", &write(&d, "b.json", &m("/etc"))], None);
     assert_eq!(code, 1);
-    assert!(err.contains("jen: checkStatePaths: the state paths are not safe (1 violation):\n  mounts[0].stateDir: \"/etc\" is a system directory"), "{err}");
+    assert!(err.contains("jen: checkStatePaths: the state paths are not safe (1 violation):\n  mounts[0].stateDir: \"/etc\" is in /etc, which the system owns"), "{err}");
 }
 
 #[test]

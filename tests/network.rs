@@ -22,7 +22,14 @@ fn the_example_network_plans_with_defaults_mounts_and_units() {
         let mut c = nix.command("nix");
         c.args(["eval", "--json", "--file"])
             .arg(project_root().join("examples/jen"));
-        c.args(["--arg", "variant", &format!("\"{variant}\""), "plan"]);
+        c.args(["--arg", "variant", &format!("\"{variant}\"")]);
+        c.args(["--arg", "pkgs"]).arg(format!(
+            "import {}",
+            project_root()
+                .join("tests/data/stand-in-pkgs.nix")
+                .display()
+        ));
+        c.arg("plan");
         let plan: serde_json::Value = serde_json::from_str(nix.run(c).expect_ok()).unwrap();
         let www = &plan["machines"]["www"];
         let t = &www["target"];
@@ -57,18 +64,28 @@ fn the_example_network_plans_with_defaults_mounts_and_units() {
         );
         let unit = &www["units"]["www-mount-jekor.com"];
         let script = unit["script"].as_str().unwrap();
+        let (unionfs, id) = (
+            "-unionfs-fuse-3.6/bin/unionfs -o cow,allow_other,uid=$(/nix/store/",
+            "-coreutils-9.5/bin/id -u -- 'fsrest') '/var/jekor.com=rw:/nix/store/",
+        );
         assert!(
-            script.starts_with(
-                "unionfs -o cow,allow_other,uid=$(id -u fsrest) /var/jekor.com=rw:/nix/store/"
-            ),
+            script.starts_with("/nix/store/") && script.contains(unionfs) && script.contains(id),
             "{script}"
         );
-        assert!(script.ends_with("-jekor.com=ro /www/jekor.com"), "{script}");
-        assert_eq!(unit["serviceConfig"]["ExecStop"], "umount /www/jekor.com");
+        assert!(
+            script.ends_with("-jekor.com=ro' '/www/jekor.com'"),
+            "{script}"
+        );
+        let stop = unit["serviceConfig"]["ExecStop"].as_str().unwrap();
+        assert!(
+            stop.starts_with("/nix/store/")
+                && stop.ends_with("-util-linux-2.39.4/bin/umount /www/jekor.com"),
+            "{stop}"
+        );
         assert!(unit["preStart"]
             .as_str()
             .unwrap()
-            .contains("chown fsrest /var/jekor.com"));
+            .contains("-coreutils-9.5/bin/chown -- 'fsrest' '/var/jekor.com'"));
         assert_eq!(
             www["machine"]["sites"]["minjs.com"]["writable"],
             json!(false)

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{keygen, project_root, Sshd};
+use common::{keygen, project_root, shared, Sshd};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::MetadataExt;
@@ -13,13 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 fn conformance_dir() -> Option<PathBuf> {
-    let d = project_root().join("../shared/conformance/nixops4-resource-v0");
-    if d.is_dir() {
-        Some(d)
-    } else {
-        eprintln!("SKIPPED schema checks: ../shared/conformance/nixops4-resource-v0 is absent");
-        None
-    }
+    shared("conformance/nixops4-resource-v0")
 }
 
 /// References resolve only to the protocol schema and a local JSON Patch
@@ -329,8 +323,15 @@ fn state_dirs_creates_directories_with_owner_and_mode_over_ssh() {
     } else {
         (me.clone(), my_group.clone())
     };
-    let site = tmp.path().join("var/jekor.com");
-    let logs = tmp.path().join("var/jekor.com/logs");
+    // The provider writes only below the allowed trees (path_policy), so
+    // the directories are made in one of them: /srv, as root.
+    std::fs::create_dir_all("/srv").expect("state_dirs is tested as root: /srv must be writable");
+    let srv = tempfile::Builder::new()
+        .prefix("jen-test-")
+        .tempdir_in("/srv")
+        .expect("state_dirs is tested as root: /srv must be writable");
+    let site = srv.path().join("var/jekor.com");
+    let logs = srv.path().join("var/jekor.com/logs");
     let target = json!({
         "host": "127.0.0.1", "port": sshd.port, "user": me,
         "hostPublicKey": host_public.trim(),
@@ -381,15 +382,46 @@ fn state_dirs_creates_directories_with_owner_and_mode_over_ssh() {
     );
 
     // A file where a directory should be: refused, named.
-    let file = tmp.path().join("var/file");
+    let file = srv.path().join("var/file");
     std::fs::write(&file, "x").unwrap();
     let mut bad = inputs.clone();
     bad["dirs"] = json!([{ "path": file }]);
     let m = error_message(&p.send(create("state_dirs", bad, false)));
     assert!(m.contains("exists and is not a directory"), "{m}");
 
+    // A symbolic link on the way (here into /tmp, outside the allowed
+    // trees): refused before anything is made, nothing made where it leads.
+    std::os::unix::fs::symlink(tmp.path(), srv.path().join("var/link")).unwrap();
+    let mut linked = inputs.clone();
+    linked["dirs"] = json!([{ "path": srv.path().join("var/link/evil") }]);
+    let m = error_message(&p.send(create("state_dirs", linked, false)));
+    assert!(m.contains("goes through a symbolic link"), "{m}");
+    assert!(!tmp.path().join("evil").exists());
+    // The link itself as the directory: the same.
+    let mut linked = inputs.clone();
+    linked["dirs"] = json!([{ "path": srv.path().join("var/link") }]);
+    let m = error_message(&p.send(create("state_dirs", linked, false)));
+    assert!(m.contains("goes through a symbolic link"), "{m}");
+
+    // Outside the allowed trees, or in a system tree: refused by the
+    // policy before ssh is run.
+    for (path, says) in [
+        ("/etc/jen-test", "is in /etc, which the system owns"),
+        (
+            "/opt/jen-test",
+            "is not below one of the trees jen may write",
+        ),
+        ("/srv/a b", "may hold only ASCII letters"),
+    ] {
+        let mut out = inputs.clone();
+        out["dirs"] = json!([{ "path": path }]);
+        let m = error_message(&p.send(create("state_dirs", out, false)));
+        assert!(m.contains(says), "{path}: {m}");
+        assert!(!std::path::Path::new(path).exists());
+    }
+
     // A target presenting another host key: nothing is done.
-    let other = tmp.path().join("var/other");
+    let other = srv.path().join("var/other");
     let mut wrong = inputs.clone();
     wrong["target"]["hostPublicKey"] = json!(keygen(tmp.path(), "impostor").1);
     wrong["dirs"] = json!([{ "path": other }]);

@@ -50,7 +50,7 @@ fn every_layout_fault_is_reported_and_catchable() {
     );
     for line in [
         "mounts[0].mountPoint: \"/nix/store/x\" is in the read-only store /nix/store",
-        "mounts[1].mountPoint: \"/etc\" is a system directory",
+        "mounts[1].mountPoint: \"/etc\" is in /etc, which the system owns",
         "mounts[1].owner: \"Bad\" is not a valid user name",
         "mounts[1].stateDir: \"/var/a\" is also mounts[0].stateDir",
         "mounts[1].static: not a valid store path: path '/tmp/s' is not in the Nix store",
@@ -136,4 +136,146 @@ fn unit_scripts_keep_the_static_content_as_a_dependency() {
     let ctx = v.as_array().unwrap();
     assert_eq!(ctx.len(), 1, "{v}");
     assert!(ctx[0].as_str().unwrap().ends_with("-jekor.com"), "{v}");
+}
+
+/// Generated hostile paths, each given as a state directory and as a mount
+/// point in the real Nix: every one refused, by the rule that covers it,
+/// with the path shown escaped; none reaches a unit.
+#[test]
+fn a_hostile_sweep_is_refused_rule_by_rule() {
+    let nix = Nix::new();
+    let mut cases: Vec<(String, &str)> = Vec::new();
+    for base in ["/var/site", "/srv/a/b", "/www/x"] {
+        for (p, rule) in [
+            (format!("{base}/.."), "normalised"),
+            (format!("{base}/../../etc"), "normalised"),
+            (format!("{base}/./x"), "normalised"),
+            (base.replacen('/', "//", 2), "normalised"),
+            (format!("{base}/"), "normalised"),
+            (base.trim_start_matches('/').to_string(), "normalised"),
+            (format!("{base} x"), "characters"),
+            (format!("{base}'x"), "characters"),
+            (format!("{base}\"x"), "characters"),
+            (format!("{base}$x"), "characters"),
+            (format!("{base}`id`"), "characters"),
+            (format!("{base}\nx"), "characters"),
+            (format!("{base};x"), "characters"),
+            (format!("{base}%i"), "characters"),
+            (format!("{base}=rw:/etc=ro"), "characters"),
+            (format!("{base}/-rf"), "characters"),
+            (format!("{base}\u{2215}x"), "characters"),
+            (format!("{base}\u{ff0f}x"), "characters"),
+            (format!("{base}\u{200b}"), "characters"),
+            (format!("{base}\u{a0}"), "characters"),
+        ] {
+            cases.push((p, rule));
+        }
+    }
+    for (p, rule) in [
+        ("/etc/nixos", "system-tree"),
+        ("/nix/var/a", "system-tree"),
+        ("/usr/local/a", "system-tree"),
+        ("/boot/efi", "system-tree"),
+        ("/proc/self", "system-tree"),
+        ("/run/keys", "system-tree"),
+        ("/var/lib/nixos", "system-tree"),
+        ("/var/run/a", "system-tree"),
+        ("/var/lib", "system-tree"),
+        ("/", "system-tree"),
+        ("/nix/store/x", "outside-store"),
+        ("/opt/a", "allowed-tree"),
+        ("/var", "allowed-tree"),
+    ] {
+        cases.push((p.to_string(), rule));
+    }
+    let file = nix.path("cases.json");
+    let paths: Vec<&str> = cases.iter().map(|(p, _)| p.as_str()).collect();
+    std::fs::write(&file, serde_json::to_string(&paths).unwrap()).unwrap();
+    let s = "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-s";
+    let expr = format!(
+        r#"map (p: builtins.jen.statePathViolations {{ mounts = [
+             {{ name = "a"; static = "{s}"; stateDir = p; mountPoint = "/www/ok"; owner = "www"; }}
+             {{ name = "b"; static = "{s}"; stateDir = "/var/ok"; mountPoint = p; owner = "www"; }} ]; }})
+           (builtins.fromJSON (builtins.readFile {}))"#,
+        nix_str(file.to_str().unwrap())
+    );
+    let v = nix.value_impure(&expr);
+    let results = v.as_array().unwrap();
+    assert_eq!(results.len(), cases.len());
+    let shown = |p: &str| jen_builtins::path_policy::shown(p);
+    for ((p, rule), got) in cases.iter().zip(results) {
+        let got: Vec<&str> = got
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        for at in ["mounts[0].stateDir", "mounts[1].mountPoint"] {
+            let line = got.iter().find(|l| l.starts_with(&format!("{at}: ")));
+            let line = line.unwrap_or_else(|| panic!("{p:?} as {at} was accepted: {got:?}"));
+            assert!(line.contains(&shown(p)), "{p:?}: {line}");
+            let want = match *rule {
+                "normalised" => "is not an absolute, normalised path",
+                "characters" => "may hold only ASCII letters",
+                "system-tree" => "the system owns",
+                "outside-store" => "is in the read-only store",
+                _ => "is not below one of the trees jen may write",
+            };
+            let want = if *rule == "system-tree" && (p == "/var/lib" || p == "/") {
+                "is a system directory"
+            } else {
+                want
+            };
+            assert!(line.contains(want), "{p:?} ({rule}): {line}");
+        }
+    }
+    // The same layouts raise in checkStatePaths, catchably.
+    let v = nix.value_impure(&format!(
+        "builtins.all (r: !r.success) (map (p: builtins.tryEval (builtins.jen.checkStatePaths {{ mounts = [ {{ name = \"a\"; static = \"{s}\"; stateDir = p; mountPoint = \"/www/ok\"; }} ]; }})) (builtins.fromJSON (builtins.readFile {})))",
+        nix_str(file.to_str().unwrap())
+    ));
+    assert_eq!(v, json!(true));
+}
+
+#[test]
+fn a_misspelt_attribute_is_a_type_error_naming_it_and_the_builtin() {
+    let nix = Nix::new();
+    let s = "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-s";
+    for (expr, want) in [
+        (
+            format!(r#"builtins.jen.checkStatePaths {{ mounts = [ {{ name = "a"; static = "{s}"; stateDir = "/var/a"; mountpoint = "/www/a"; }} ]; }}"#),
+            "jen: checkStatePaths: mounts[0] has an unexpected attribute 'mountpoint' (expected: name, static, stateDir, mountPoint, owner)",
+        ),
+        (
+            r#"builtins.jen.checkStatePaths { mount = [ ]; }"#.to_string(),
+            "jen: checkStatePaths: the argument has an unexpected attribute 'mount' (expected: mounts, storeDir)",
+        ),
+        (
+            r#"builtins.jen.checkStaticTree { static = "/x"; dynamic = [ 1 ]; }"#.to_string(),
+            "jen: checkStaticTree: dynamic[0] must be a string, but it is an integer",
+        ),
+        (
+            r#"builtins.jen.parseStorePath { path = "/x"; storedir = "/y"; }"#.to_string(),
+            "jen: parseStorePath: the argument has an unexpected attribute 'storedir' (expected: path, storeDir)",
+        ),
+        (
+            r#"builtins.jen.knownHostKeys { knownHosts = [ "" 3 ]; host = "a"; }"#.to_string(),
+            "jen: knownHostKeys: knownHosts[1] must be a path or a string, but it is an integer",
+        ),
+        (
+            r#"builtins.jen.resolveSshConfig { config = ""; host = "a"; local = { user = "me"; homedir = "/h"; }; }"#.to_string(),
+            "jen: resolveSshConfig: local has an unexpected attribute 'homedir' (expected: user, home, hostname, uid)",
+        ),
+        (
+            r#"builtins.jen.checkStatePaths [ [ ] ]"#.to_string(),
+            "jen: checkStatePaths: the argument must be a set, but it is a list",
+        ),
+    ] {
+        let r = nix.eval_json(&expr);
+        let err = r.expect_err();
+        assert!(err.contains(want), "{expr}\nwant {want}\ngot {err}");
+        // A type error, as Nix's own builtins raise: tryEval does not catch it.
+        let r = nix.eval_json(&format!("builtins.tryEval ({expr})"));
+        assert!(r.expect_err().contains(want), "{expr}");
+    }
 }

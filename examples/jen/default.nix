@@ -2,14 +2,18 @@
 #
 #   scripts/jen-nix eval --raw --file examples/jen --arg variant '"hetzner"' report
 #   scripts/jen-nix eval --json --file examples/jen plan
+#
+# With nixpkgs, the plan's units are built too (their programs come from
+# the store): --arg pkgs 'import <nixpkgs> { }'.
 {
   variant ? "ovh",
+  pkgs ? null,
 }:
 let
   jen = import ../../nix { };
   network = import ./network.nix { inherit variant; };
   plan = jen.lib.plan {
-    inherit network;
+    inherit network pkgs;
     # The deploy identity by its absolute path: toString keeps the private
     # key out of the store.
     sshConfig = ''

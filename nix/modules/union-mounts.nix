@@ -1,7 +1,9 @@
 # services.jen.unionMounts.<name>: serve read-only static content from the
 # store with a writable state directory over it, as the seed network's
 # www-mount service does. The layout is checked at evaluation time by
-# builtins.jen.checkStatePaths (an assertion: every fault at once).
+# builtins.jen.statePathViolations (an assertion listing every fault, each
+# with its attribute path), and the units run their programs from the
+# store (pkgs: coreutils, unionfs-fuse, util-linux).
 #
 # Needs the jen-builtins plugin loaded in the evaluating Nix.
 {
@@ -12,14 +14,13 @@
 }:
 let
   cfg = config.services.jen.unionMounts;
-  jenLib = import ../lib.nix {
-    jen = builtins.jen or (throw "services.jen.unionMounts needs the jen-builtins plugin (builtins.jen)");
-  };
+  jen = builtins.jen or (throw "services.jen.unionMounts needs the jen-builtins plugin (builtins.jen)");
+  jenLib = import ../lib.nix { inherit jen; };
   mounts = lib.mapAttrsToList (name: m: {
     inherit name;
     inherit (m) static stateDir mountPoint owner;
   }) cfg;
-  check = builtins.tryEval (builtins.jen.checkStatePaths { inherit mounts; });
+  violations = jen.statePathViolations { inherit mounts; };
 in
 {
   options.services.jen.unionMounts = lib.mkOption {
@@ -58,23 +59,22 @@ in
   config = lib.mkIf (cfg != { }) {
     assertions = [
       {
-        assertion = check.success;
-        message = "services.jen.unionMounts: the state paths are not safe; evaluate builtins.jen.checkStatePaths on them for every fault.";
+        assertion = violations == [ ];
+        message =
+          "services.jen.unionMounts: the state paths are not safe (${toString (builtins.length violations)} violation(s)):\n"
+          + lib.concatMapStrings (v: "  ${v}\n") violations;
       }
     ];
     programs.fuse.userAllowOther = true;
-    systemd.services = lib.mapAttrs' (
-      name: m:
-      lib.nameValuePair "www-mount-${name}" (
-        jenLib.mountUnit (m // { inherit name; owner = if m.owner == null then "root" else m.owner; })
-        // {
-          path = [
-            pkgs.unionfs-fuse
-            pkgs.util-linux
-            pkgs.coreutils
-          ];
-        }
-      )
-    ) cfg;
+    # Units only for a safe layout: mountUnit checks again and would raise
+    # the same faults as an error instead of the assertion's message.
+    systemd.services = lib.mkIf (violations == [ ]) (
+      lib.mapAttrs' (
+        name: m:
+        lib.nameValuePair "www-mount-${name}" (
+          jenLib.mountUnit pkgs (m // { inherit name; })
+        )
+      ) cfg
+    );
   };
 }

@@ -21,7 +21,8 @@ pub type Error = de::value::Error;
 pub struct Strict<'a>(pub &'a Value);
 
 fn is_path(o: &Map<String, Value>) -> bool {
-    o.len() == 1 && o.contains_key(PATH_TAG)
+    // As super::as_path, on the set itself.
+    o.len() == 1 && o.get(PATH_TAG).is_some_and(Value::is_string)
 }
 
 fn unexpected(v: &Value) -> de::Unexpected<'_> {

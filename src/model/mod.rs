@@ -7,16 +7,17 @@ pub mod network;
 pub mod schema;
 pub mod violation;
 
-use crate::args::{self, PATH_TAG};
+use crate::args;
 use crate::builtins::{Builtin, PathMode, ResultMode};
 use crate::error::{Error, Result};
 use crate::host::Host;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// The schema argument: a set or Boolean (the schema itself), or a path to
 /// a `.json` file read through Nix.
 fn schema_arg(host: &dyn Host, v: &Value) -> Result<Value> {
-    if let Some(Value::String(p)) = v.get(PATH_TAG) {
+    if let Some(p) = args::as_path(v) {
         let text = host.read_file(p)?;
         return serde_json::from_str(&text)
             .map_err(|e| Error::misuse(format!("the schema file '{p}' is not JSON: {e}")));
@@ -31,15 +32,22 @@ fn schema_arg(host: &dyn Host, v: &Value) -> Result<Value> {
     }
 }
 
+/// `checkWith`'s options.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a set")]
+struct OptionsArg {
+    assert_formats: Option<bool>,
+    resources: Option<serde_json::Map<String, Value>>,
+}
+
 fn options_arg(v: &Value) -> Result<schema::Options> {
-    let o = args::attrs(v, "the options")?;
-    args::only_attrs(o, &["assertFormats", "resources"], "the options")?;
+    let o: OptionsArg = args::typed(v, "the options")?;
     let mut opts = schema::Options::default();
-    if let Some(f) = args::optional(o, "assertFormats") {
-        opts.assert_formats = args::boolean(f, "options.assertFormats")?;
+    if let Some(f) = o.assert_formats {
+        opts.assert_formats = f;
     }
-    if let Some(r) = args::optional(o, "resources") {
-        opts.resources = args::attrs(r, "options.resources")?.clone();
+    if let Some(r) = o.resources {
+        opts.resources = r;
     }
     Ok(opts)
 }

@@ -7,76 +7,110 @@ pub mod pattern;
 pub mod probe;
 pub mod targets;
 
-use crate::args::{self, FileArg};
+use crate::args::{self, FileArg, FileList, Port};
 use crate::builtins::{Builtin, PathMode, ResultMode};
 use crate::error::{Error, Result};
 use crate::host::Host;
+use serde::Deserialize;
 use serde_json::Value;
 
+/// `knownHostKeys`'s argument.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a set")]
+struct KnownHostKeysArgs {
+    known_hosts: FileList,
+    host: String,
+    port: Option<Port>,
+}
+
+/// `resolveSshConfig`'s argument.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a set")]
+struct ResolveArgs {
+    config: FileArg,
+    host: String,
+    user: Option<String>,
+    port: Option<Port>,
+    ssh_dir: Option<FileArg>,
+    local: Option<LocalArg>,
+}
+
+/// `sshTargets`'s argument. The network is read where it is (it can be
+/// large), after this checked that it is there.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a set")]
+struct SshTargetsArgs {
+    #[allow(dead_code)]
+    network: serde::de::IgnoredAny,
+    ssh_config: Option<FileArg>,
+    known_hosts: Option<FileList>,
+    ssh_dir: Option<FileArg>,
+    local: Option<LocalArg>,
+}
+
+/// `probeSsh`'s argument.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a set")]
+struct ProbeArgs {
+    host: String,
+    port: Option<Port>,
+    timeout_ms: Option<i64>,
+}
+
+/// `local = { user; home; hostname; uid; }`, each optional.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, expecting = "a set")]
+struct LocalArg {
+    user: Option<String>,
+    home: Option<String>,
+    hostname: Option<String>,
+    uid: Option<i64>,
+}
+
 fn known_host_keys(host: &dyn Host, a: &[Value]) -> Result<Value> {
-    let o = args::attrs(&a[0], "the argument")?;
-    args::only_attrs(o, &["knownHosts", "host", "port"], "the argument")?;
-    let name = args::string(args::required(o, "host", "the argument")?, "host")?;
+    let args: KnownHostKeysArgs = args::typed(&a[0], "the argument")?;
+    let name = args.host.as_str();
     if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == ',') {
         return Err(Error::misuse(format!("host \"{name}\" is not a host name")));
     }
-    let port = match args::optional(o, "port") {
-        Some(p) => args::port(p, "port")?,
-        None => 22,
-    };
-    let files = file_list(
-        host,
-        args::required(o, "knownHosts", "the argument")?,
-        "knownHosts",
-    )?;
+    let port = args.port.map_or(22, |p| p.0);
+    let files = file_list(host, &args.known_hosts)?;
     Ok(known_hosts::lookup(&files, name, port))
 }
 
-/// A file argument that may also be a list of them: `(name, content)` each.
-fn file_list(host: &dyn Host, v: &Value, what: &str) -> Result<Vec<(String, String)>> {
-    let items: Vec<&Value> = match v {
-        Value::Array(xs) => xs.iter().collect(),
-        v => vec![v],
-    };
-    let mut files = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let f = FileArg::from_json(item, &format!("{what}[{i}]"))?;
-        files.push((f.display().to_string(), f.content(host)?));
-    }
-    Ok(files)
+/// The files of a file list: `(name, content)` each.
+fn file_list(host: &dyn Host, list: &FileList) -> Result<Vec<(String, String)>> {
+    list.0
+        .iter()
+        .map(|f| Ok((f.display().to_string(), f.content(host)?)))
+        .collect()
 }
 
 /// `sshDir`, where relative `Include`s are found: given (a path or a
 /// string), else the directory of the config file, else unknown (a
 /// relative `Include` is then an error).
-fn ssh_dir_arg(v: Option<&Value>, config_path: Option<&str>) -> Result<Option<String>> {
-    Ok(match (v, config_path) {
-        (Some(d), _) => Some(match d.get(args::PATH_TAG).and_then(Value::as_str) {
-            Some(p) => p.to_string(),
-            None => args::string(d, "sshDir")?.to_string(),
-        }),
+fn ssh_dir_arg(v: Option<FileArg>, config_path: Option<&str>) -> Option<String> {
+    match (v, config_path) {
+        (Some(FileArg::Path(d) | FileArg::Text(d)), _) => Some(d),
         (None, Some(p)) => Some(match p.rsplit_once('/') {
             Some(("", _)) | None => "/".to_string(),
             Some((d, _)) => d.to_string(),
         }),
         (None, None) => None,
-    })
+    }
 }
 
 /// The local facts: from `local` when given, else (impure evaluation
 /// only) from the process: its uid, `$USER` (else the uid's passwd entry),
 /// the passwd home (as ssh uses it, else `$HOME`), the kernel's host name.
-fn local_facts(host: &dyn Host, v: Option<&Value>) -> Result<config::Local> {
-    let given = match v {
-        Some(v) => Some(args::attrs(v, "local")?),
-        None => None,
-    };
-    if let Some(g) = given {
-        args::only_attrs(g, &["user", "home", "hostname", "uid"], "local")?;
-    }
-    let get = |k: &str, from_env: &dyn Fn() -> Option<String>| -> Result<String> {
-        if let Some(v) = given.and_then(|g| args::optional(g, k)) {
-            return Ok(args::string(v, &format!("local.{k}"))?.to_string());
+fn local_facts(host: &dyn Host, given: Option<LocalArg>) -> Result<config::Local> {
+    let given = given.unwrap_or_default();
+    let get = |k: &str,
+               v: &Option<String>,
+               from_env: &dyn Fn() -> Option<String>|
+     -> Result<String> {
+        if let Some(v) = v {
+            return Ok(v.clone());
         }
         if host.is_pure() {
             return Err(Error::misuse(format!(
@@ -86,9 +120,8 @@ fn local_facts(host: &dyn Host, v: Option<&Value>) -> Result<config::Local> {
         from_env()
             .ok_or_else(|| Error::misuse(format!("local.{k} is not given and cannot be found out")))
     };
-    let uid = match given.and_then(|g| args::optional(g, "uid")) {
-        Some(u) => u32::try_from(args::integer(u, "local.uid")?)
-            .map_err(|_| Error::misuse("local.uid is not a uid"))?,
+    let uid = match given.uid {
+        Some(u) => u32::try_from(u).map_err(|_| Error::misuse("local.uid is not a uid"))?,
         None if host.is_pure() => 0,
         None => std::fs::read_to_string("/proc/self/status")
             .ok()
@@ -107,13 +140,13 @@ fn local_facts(host: &dyn Host, v: Option<&Value>) -> Result<config::Local> {
             .find(|f| f.len() > 5 && f[2] == uid.to_string())
             .map(|f| (f[0].to_string(), f[5].to_string()))
     };
-    let user = get("user", &|| {
+    let user = get("user", &given.user, &|| {
         std::env::var("USER").ok().or_else(|| passwd().map(|p| p.0))
     })?;
-    let home = get("home", &|| {
+    let home = get("home", &given.home, &|| {
         passwd().map(|p| p.1).or_else(|| std::env::var("HOME").ok())
     })?;
-    let hostname = get("hostname", &|| {
+    let hostname = get("hostname", &given.hostname, &|| {
         std::fs::read_to_string("/proc/sys/kernel/hostname")
             .ok()
             .map(|s| s.trim().to_string())
@@ -127,30 +160,17 @@ fn local_facts(host: &dyn Host, v: Option<&Value>) -> Result<config::Local> {
 }
 
 fn resolve_ssh_config(host: &dyn Host, a: &[Value]) -> Result<Value> {
-    let o = args::attrs(&a[0], "the argument")?;
-    args::only_attrs(
-        o,
-        &["config", "host", "user", "port", "sshDir", "local"],
-        "the argument",
-    )?;
-    let cfg = FileArg::from_json(args::required(o, "config", "the argument")?, "config")?;
+    let args: ResolveArgs = args::typed(&a[0], "the argument")?;
+    let cfg = args.config;
     let text = cfg.content(host)?;
-    let name = args::string(args::required(o, "host", "the argument")?, "host")?;
-    let user = args::optional(o, "user")
-        .map(|u| args::string(u, "user"))
-        .transpose()?;
-    let port = match args::optional(o, "port") {
-        Some(p) => Some(args::port(p, "port")?),
-        None => None,
-    };
-    let ssh_dir = ssh_dir_arg(args::optional(o, "sshDir"), cfg.path())?;
-    let local = local_facts(host, args::optional(o, "local"))?;
+    let ssh_dir = ssh_dir_arg(args.ssh_dir, cfg.path());
+    let local = local_facts(host, args.local)?;
     let req = config::Request {
         config: &text,
         config_name: cfg.display(),
-        host: name,
-        user,
-        port,
+        host: &args.host,
+        user: args.user.as_deref(),
+        port: args.port.map(|p| p.0),
         ssh_dir: ssh_dir.as_deref(),
         default_user: None,
         local: &local,
@@ -201,26 +221,16 @@ pub const RESOLVE_SSH_CONFIG: Builtin = Builtin {
 };
 
 fn ssh_targets(host: &dyn Host, a: &[Value]) -> Result<Value> {
-    let o = args::attrs(&a[0], "the argument")?;
-    args::only_attrs(
-        o,
-        &["network", "sshConfig", "knownHosts", "sshDir", "local"],
-        "the argument",
-    )?;
-    let network = args::required(o, "network", "the argument")?;
-    let cfg = args::optional(o, "sshConfig")
-        .map(|c| FileArg::from_json(c, "sshConfig"))
-        .transpose()?;
+    let args: SshTargetsArgs = args::typed(&a[0], "the argument")?;
+    let network = &a[0]["network"];
+    let cfg = args.ssh_config;
     let cfg_text = cfg.as_ref().map(|c| c.content(host)).transpose()?;
-    let ssh_dir = ssh_dir_arg(
-        args::optional(o, "sshDir"),
-        cfg.as_ref().and_then(FileArg::path),
-    )?;
-    let known = match args::optional(o, "knownHosts") {
-        Some(kh) => file_list(host, kh, "knownHosts")?,
+    let ssh_dir = ssh_dir_arg(args.ssh_dir, cfg.as_ref().and_then(FileArg::path));
+    let known = match &args.known_hosts {
+        Some(kh) => file_list(host, kh)?,
         None => Vec::new(),
     };
-    let local = local_facts(host, args::optional(o, "local"))?;
+    let local = local_facts(host, args.local)?;
     let inputs = targets::Inputs {
         ssh_config: cfg_text
             .as_deref()
@@ -271,15 +281,11 @@ pub const SSH_TARGETS: Builtin = Builtin {
 };
 
 fn probe_ssh(host: &dyn Host, a: &[Value]) -> Result<Value> {
-    let o = args::attrs(&a[0], "the argument")?;
-    args::only_attrs(o, &["host", "port", "timeoutMs"], "the argument")?;
-    let name = args::string(args::required(o, "host", "the argument")?, "host")?;
-    let port = match args::optional(o, "port") {
-        Some(p) => args::port(p, "port")?,
-        None => 22,
-    };
-    let ms = match args::optional(o, "timeoutMs") {
-        Some(t) => u64::try_from(args::integer(t, "timeoutMs")?)
+    let args: ProbeArgs = args::typed(&a[0], "the argument")?;
+    let name = args.host.as_str();
+    let port = args.port.map_or(22, |p| p.0);
+    let ms = match args.timeout_ms {
+        Some(t) => u64::try_from(t)
             .ok()
             .filter(|t| (1..=60_000).contains(t))
             .ok_or_else(|| Error::misuse("timeoutMs must be 1 to 60000"))?,

@@ -44,6 +44,22 @@ pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `../shared/<rel>` beside the project, the third-party material the
+/// tests use (conformance suites, nixpkgs' lib). Without it a test skips
+/// with a message, except under CI (`CI=true`), where it fails: a green CI
+/// always means every test ran.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let p = project_root().join("../shared").join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{} is absent, and CI=true: this test must run", p.display());
+    }
+    eprintln!("SKIPPED: {} is absent", p.display());
+    None
+}
+
 /// Every `*.json` file under `dir`, recursively, sorted.
 pub fn json_files(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
