@@ -146,14 +146,6 @@ let
         };
       };
     };
-in
-{
-  inherit
-    mountUnit
-    machineMounts
-    unitPrograms
-    shellQuote
-    ;
 
   # Validate `network` (builtins.jen.validateNetwork: every violation at
   # once) and plan every machine: { <machine> = { machine; target; mounts;
@@ -182,6 +174,106 @@ in
       network = n.name;
       machines = mapAttrs (planMachine pkgs network targets n) n.machines;
     };
+in
+{
+  inherit
+    mountUnit
+    machineMounts
+    unitPrograms
+    shellQuote
+    ;
+
+  inherit plan;
+
+  # One nix-eval-jobs job per machine, for fleets too large for one
+  # evaluator: { <machine> = <derivation>; }. A job's derivation carries
+  # that machine's plan (lib.plan: SSH target, state paths checked, static
+  # trees checked, backup and exclude lists; the units too when `pkgs` is
+  # given) as JSON in its `plan` attribute, so evaluating its drvPath runs
+  # every check of that machine; building it writes the plan to $out.
+  #
+  # The data model is checked once for the whole network (per evaluator
+  # process: every job of a nix-eval-jobs worker shares it). A violation
+  # under machines.<name> fails that machine's job only, listing every
+  # violation of it; the other machines are planned from the network
+  # without the broken ones (so a machine whose jump host is broken fails
+  # too, saying so). A violation outside any machine fails every job.
+  #
+  #   nix-eval-jobs --option plugin-files .../libjen_builtins.so \
+  #     --workers 8 --expr '(import ./nix { }).lib.jobs { network = import ./network.nix; }'
+  jobs =
+    {
+      network,
+      sshConfig ? null,
+      knownHosts ? [ ],
+      local ? null,
+      pkgs ? null,
+      system ? "x86_64-linux",
+    }:
+    let
+      machineOf =
+        e: if length e.path >= 2 && builtins.head e.path == "machines" then builtins.elemAt e.path 1 else null;
+      # Check, leave out the machines with violations, check again (a
+      # machine may depend on one left out), until the rest is valid or a
+      # violation outside the machines remains. One pass when the network
+      # is valid, two when machines are broken on their own.
+      prune =
+        net: broken:
+        let
+          checked = jen.checkNetwork net;
+          global = filter (e: machineOf e == null) checked.errors;
+          byMachine = builtins.groupBy machineOf (filter (e: machineOf e != null) checked.errors);
+        in
+        if checked.valid || global != [ ] || byMachine == { } then
+          {
+            inherit net broken global;
+          }
+        else
+          prune (net // { machines = removeAttrs net.machines (attrNames byMachine); }) (broken // byMachine);
+      pruned = prune network { };
+      inherit (pruned) global;
+      byMachine = pruned.broken;
+      report =
+        what: errors:
+        "${what} (${toString (length errors)} violation${if length errors == 1 then "" else "s"}):"
+        + concatStringsSep "" (map (e: "\n  ${e.attrPath}: ${e.message}") errors);
+      planned = plan {
+        network = pruned.net;
+        inherit
+          sshConfig
+          knownHosts
+          local
+          pkgs
+          ;
+      };
+      job =
+        name:
+        if global != [ ] then
+          throw (report "jen lib.jobs: machine ${name}: the network is not valid" global)
+        else if byMachine ? ${name} then
+          throw (report "jen lib.jobs: machine ${name} is not valid" byMachine.${name})
+        else
+          let
+            p = planned.machines.${name};
+          in
+          derivation {
+            name = "jen-plan-${name}";
+            inherit system;
+            builder = "/bin/sh";
+            args = [
+              "-c"
+              "printf '%s' \"$plan\" > \"$out\""
+            ];
+            plan = builtins.toJSON (if pkgs == null then removeAttrs p [ "units" ] else p);
+          };
+      machines = network.machines or null;
+    in
+    if builtins.isAttrs machines then
+      mapAttrs (name: _: job name) machines
+    else
+      {
+        network = throw (report "jen lib.jobs: the network is not valid" (jen.checkNetwork network).errors);
+      };
 
   # A plan as a short text report, one block per machine.
   formatPlan =

@@ -250,6 +250,28 @@ pub fn is_owner(s: &str) -> bool {
     }
 }
 
+/// Check a word that jen hands to `ssh` or nixops4-nixos as one argument
+/// (a host name, a user, a jump host, a host key alias): non-empty, not
+/// starting with `-` (ssh would read an option), and without whitespace,
+/// control characters, quotes, `\\` or `$`. `NIX_SSHOPTS` and
+/// nixops4-nixos's `ssh.opts` split on whitespace, so a word with a space
+/// would become two arguments; none of these words can hold one in
+/// OpenSSH's own syntax either. `what` names the word in the error.
+pub fn check_ssh_word(what: &str, s: &str) -> Result<(), String> {
+    let bad = s.is_empty()
+        || s.starts_with('-')
+        || s.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '\'' | '"' | '\\' | '$' | '`')
+        });
+    if bad {
+        return Err(format!(
+            "{what} {} is not one safe ssh argument (empty, starting with '-', or holding whitespace, a control character, a quote, '\\', '$' or '`')",
+            shown(s)
+        ));
+    }
+    Ok(())
+}
+
 /// Single-quote `s` for the POSIX shell: the shell reads it back as
 /// exactly `s`, whatever it holds (NUL aside, which no shell word can
 /// hold; the policy refuses it before anything is quoted).
@@ -402,6 +424,31 @@ mod tests {
                 .unwrap();
             assert!(out.status.success(), "{s:?}");
             assert_eq!(String::from_utf8(out.stdout).unwrap(), s, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ssh_words() {
+        for ok in [
+            "144.217.85.49",
+            "www.jekor.com",
+            "root",
+            "jump@bastion:2222",
+            "[::1]",
+        ] {
+            assert!(check_ssh_word("host", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "-oProxyCommand=x",
+            "a b",
+            "a\tb",
+            "a\nb",
+            "a'b",
+            "$(x)",
+            "`x`",
+        ] {
+            assert!(check_ssh_word("host", bad).is_err(), "{bad:?}");
         }
     }
 

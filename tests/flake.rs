@@ -116,6 +116,14 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
     assert_eq!(v["module"], json!(true));
     assert_eq!(
         v["lib"],
-        json!(["formatPlan", "machineMounts", "mountUnit", "plan"])
+        json!([
+            "formatPlan",
+            "jobs",
+            "machineMounts",
+            "mountUnit",
+            "plan",
+            "shellQuote",
+            "unitPrograms"
+        ])
     );
 }

@@ -86,6 +86,36 @@ fn an_ssh_config_applies_under_the_networks_explicit_settings() {
 }
 
 #[test]
+fn a_target_word_that_would_split_or_be_an_option_is_refused() {
+    let nix = Nix::new();
+    for (config, says) in [
+        (
+            "Host *\n  User \"deploy user\"\n",
+            "the user \"deploy user\" is not one safe ssh argument",
+        ),
+        (
+            "Host *\n  HostName -oProxyCommand=x\n",
+            "the host name \"-oproxycommand=x\" is not one safe ssh argument",
+        ),
+        (
+            "Host *\n  HostKeyAlias $(id)\n",
+            "the HostKeyAlias \"$(id)\" is not one safe ssh argument",
+        ),
+    ] {
+        let r = targets(
+            &nix,
+            r#"{ web = { provider.type = "virtualbox"; }; }"#,
+            &format!("sshConfig = {};", nix_str(config)),
+        );
+        let err = r.expect_err();
+        assert!(
+            err.contains(&format!("jen: sshTargets: machine web: {says}")),
+            "{config}: {err}"
+        );
+    }
+}
+
+#[test]
 fn only_revoked_keys_is_an_error() {
     let nix = Nix::new();
     let kh = format!("@revoked web.lan {K1}\n");

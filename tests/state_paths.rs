@@ -131,11 +131,29 @@ fn unit_scripts_keep_the_static_content_as_a_dependency() {
     let mut c = nix.command("nix");
     c.args(["eval", "--json", "--file"])
         .arg(project_root().join("examples/jen"));
+    c.args(["--arg", "pkgs"]).arg(format!(
+        "import {}",
+        project_root()
+            .join("tests/data/stand-in-pkgs.nix")
+            .display()
+    ));
     c.args(["--apply", r#"p: builtins.attrNames (builtins.getContext p.machines.www.units."www-mount-jekor.com".script)"#, "plan"]);
     let v: serde_json::Value = serde_json::from_str(nix.run(c).expect_ok()).unwrap();
-    let ctx = v.as_array().unwrap();
-    assert_eq!(ctx.len(), 1, "{v}");
-    assert!(ctx[0].as_str().unwrap().ends_with("-jekor.com"), "{v}");
+    // The static content, and the programs the script runs.
+    let mut ctx: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    ctx.sort_by_key(|c| c.rsplit('-').next().unwrap().to_string());
+    assert_eq!(ctx.len(), 3, "{v}");
+    assert!(ctx.iter().any(|c| c.ends_with("-jekor.com")), "{v}");
+    assert!(
+        ctx.iter().any(|c| c.ends_with("-unionfs-fuse-3.6.drv")),
+        "{v}"
+    );
+    assert!(ctx.iter().any(|c| c.ends_with("-coreutils-9.5.drv")), "{v}");
 }
 
 /// Generated hostile paths, each given as a state directory and as a mount

@@ -40,11 +40,26 @@ fn command_words(script: &str) -> Vec<String> {
         text.replace_range(start..=end, "SUBST");
     }
     text = format!("{text}\n{}", inner.join("\n"));
-    for sep in ["&&", "||", ";", "|"] {
-        text = text.replace(sep, "\n");
+    // `;`, `&&`, `||` and `|` end a command outside single quotes (the
+    // units quote with single quotes only).
+    let mut split = String::new();
+    let mut quoted = false;
+    let mut prev = ' ';
+    for c in text.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                split.push(c);
+            }
+            // `>&2` is a redirection, not a separator.
+            '&' if matches!(prev, '>' | '<') => split.push(c),
+            ';' | '&' | '|' if !quoted => split.push('\n'),
+            c => split.push(c),
+        }
+        prev = c;
     }
     let mut out = Vec::new();
-    for line in text.lines() {
+    for line in split.lines() {
         let mut words = line.split_whitespace().map(|w| w.trim_matches('\''));
         let mut w = words.next();
         while let Some(k @ ("if" | "then" | "else" | "elif" | "!")) = w {
@@ -97,7 +112,7 @@ fn assert_runnable_on_nixos(name: &str, unit: &Value) {
 fn the_command_checker_catches_bare_names() {
     // The check itself must be able to fail.
     let words = command_words(
-        "mkdir -p /a\nif [ -L x ]; then echo y >&2; fi\n/nix/store/h-u/bin/u -o uid=$(id -u a) 'a=rw' && /nix/store/h-c/bin/chown a b",
+        "mkdir -p /a\nif [ -L x ]; then echo 'y; z' >&2; fi\n/nix/store/h-u/bin/u -o uid=$(id -u a) 'a=rw' && /nix/store/h-c/bin/chown a b",
     );
     assert_eq!(
         words,
@@ -172,7 +187,10 @@ fn mount_unit_checks_and_quotes_what_it_is_given() {
         )
     };
     // A hostile state directory never reaches a unit.
-    let r = nix.eval_json(&format!("({}).preStart", unit("/var/a b;rm -rf x")));
+    let r = nix.eval_json_args(
+        &format!("({}).preStart", unit("/var/a b;rm -rf x")),
+        &["--impure"],
+    );
     let err = r.expect_err();
     assert!(
         err.contains("jen: checkStatePaths: the state paths are not safe"),
@@ -183,10 +201,10 @@ fn mount_unit_checks_and_quotes_what_it_is_given() {
         "{err}"
     );
     // A good one is quoted; the script runs in a real shell as written.
-    let v = nix.value(&format!("({}).preStart", unit("/var/a")));
+    let v = nix.value_impure(&format!("({}).preStart", unit("/var/a")));
     let pre = v.as_str().unwrap();
     assert!(pre.contains("/bin/mkdir -p -- '/var/a' '/www/a'"), "{pre}");
-    let quote = nix.value(&format!(
+    let quote = nix.value_impure(&format!(
         r#"(import {} {{ jen = builtins.jen; }}).shellQuote "it's $(x) `y`\n""#,
         lib.display()
     ));
@@ -226,7 +244,7 @@ fn eval_module(nix: &Nix, config: &str) -> Option<Run> {
             .display(),
         pkgs = stand_in_pkgs(),
     );
-    Some(nix.eval_json(&expr))
+    Some(nix.eval_json_args(&expr, &["--impure"]))
 }
 
 #[test]

@@ -175,6 +175,18 @@ pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result
             }
         };
 
+        // Each of these becomes one ssh argument: one checked policy.
+        for (what, w) in [
+            ("the user", Some(&user)),
+            ("the host name", Some(&hostname)),
+            ("the jump host", jump.as_ref()),
+            ("the HostKeyAlias", alias.as_ref()),
+        ] {
+            if let Some(w) = w {
+                crate::path_policy::check_ssh_word(what, w)
+                    .map_err(|e| Error::invalid(format!("machine {name}: {e}")))?;
+            }
+        }
         let mut opts = Vec::new();
         if port != 22 {
             opts.extend(["-p".to_string(), port.to_string()]);
