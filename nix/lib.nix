@@ -154,15 +154,21 @@ let
   # `pkgs` (nixpkgs) gives the units their programs; without it the units
   # are named but not built.
   plan =
+    args@{ network, ... }:
+    planValidated (args // { validated = jen.validateNetwork network; });
+
+  # plan, given the network and its validateNetwork result.
+  planValidated =
     {
       network,
+      validated,
       sshConfig ? null,
       knownHosts ? [ ],
       local ? null,
       pkgs ? null,
     }:
     let
-      n = jen.validateNetwork network;
+      n = validated;
       targets = jen.sshTargets (
         {
           inherit network sshConfig knownHosts;
@@ -230,15 +236,31 @@ in
           }
         else
           prune (net // { machines = removeAttrs net.machines (attrNames byMachine); }) (broken // byMachine);
-      pruned = prune network { };
+      # A valid network (the common case) is validated once; only when it
+      # fails are the violations sorted by machine.
+      first = builtins.tryEval (jen.validateNetwork network);
+      pruned =
+        if first.success then
+          {
+            net = network;
+            validated = first.value;
+            broken = { };
+            global = [ ];
+          }
+        else
+          let
+            r = prune network { };
+          in
+          r // { validated = jen.validateNetwork r.net; };
       inherit (pruned) global;
       byMachine = pruned.broken;
       report =
         what: errors:
         "${what} (${toString (length errors)} violation${if length errors == 1 then "" else "s"}):"
         + concatStringsSep "" (map (e: "\n  ${e.attrPath}: ${e.message}") errors);
-      planned = plan {
+      planned = planValidated {
         network = pruned.net;
+        inherit (pruned) validated;
         inherit
           sshConfig
           knownHosts

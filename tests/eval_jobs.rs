@@ -43,6 +43,10 @@ fn nix_eval_jobs() -> Option<std::path::PathBuf> {
 /// Run nix-eval-jobs on `expr` with the plugin and `extra` arguments; one
 /// JSON object per job, by attribute name.
 fn eval_jobs(nix: &Nix, expr: &str, extra: &[&str]) -> BTreeMap<String, Value> {
+    // A fresh store's database is created by the first process that opens
+    // it; two workers doing that at once find it busy. Create it first.
+    nix.eval_raw(r#"builtins.toFile "jen-test-init" """#)
+        .expect_ok();
     let mut c = nix.command("nix-eval-jobs");
     c.args(extra).arg("--expr").arg(expr);
     let r = nix.run(c);
