@@ -191,6 +191,10 @@ in
 
   inherit plan;
 
+  # Option types for nixpkgs' module system, given its `lib`:
+  # `(typesFor lib).jsonSchema schema` (nix/types.nix).
+  typesFor = lib: import ./types.nix { inherit jen lib; };
+
   # One nix-eval-jobs job per machine, for fleets too large for one
   # evaluator: { <machine> = <derivation>; }. A job's derivation carries
   # that machine's plan (lib.plan: SSH target, state paths checked, static

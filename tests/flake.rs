@@ -123,6 +123,7 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
             "mountUnit",
             "plan",
             "shellQuote",
+            "typesFor",
             "unitPrograms"
         ])
     );
