@@ -57,16 +57,15 @@ fn program(var: &str, default: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| default.to_string())
 }
 
-/// Is `host` safe to hand to ssh as a host name (no option, no list, no
-/// space)?
+/// Is `host` safe to hand to ssh and ssh-keyscan as a host name: one
+/// safe ssh argument ([`crate::path_policy::check_ssh_word`]), and no list
+/// (`,`) or user (`@`) in it?
 pub fn check_host(host: &str) -> Result<(), String> {
-    if host.is_empty()
-        || host.starts_with('-')
-        || host
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == '@')
-    {
-        return Err(format!("\"{host}\" is not a host name or address"));
+    if crate::path_policy::check_ssh_word("host", host).is_err() || host.contains([',', '@']) {
+        return Err(format!(
+            "{} is not a host name or address",
+            crate::path_policy::shown(host)
+        ));
     }
     Ok(())
 }
@@ -154,8 +153,13 @@ const ALIAS: &str = "jen-pinned-target";
 /// script's standard output; an error carries its standard error.
 pub fn run_script(target: &Target, script: &str) -> Result<String, String> {
     check_host(&target.host)?;
-    if target.user.is_empty() || target.user.starts_with('-') || target.user.contains(['@', ' ']) {
-        return Err(format!("\"{}\" is not a user name", target.user));
+    if crate::path_policy::check_ssh_word("user", &target.user).is_err()
+        || target.user.contains('@')
+    {
+        return Err(format!(
+            "{} is not a user name",
+            crate::path_policy::shown(&target.user)
+        ));
     }
     let dir = tempfile::tempdir().map_err(|e| format!("cannot make a temporary directory: {e}"))?;
     let known_hosts = dir.path().join("known_hosts");
