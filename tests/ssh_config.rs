@@ -150,6 +150,8 @@ fn hand_written() -> Vec<&'static str> {
         "Match canonical\n  User canon\nMatch final\n  Port 6666\n",
         "Host www\n  HostName WEB.EXAMPLE.COM\nHost web.example.com\n  User lowered\nMatch final\n  Port 2\n",
         "Match exec true\n  User x\n",
+        // An exec after a failed criterion is never run (readconf.c): both resolve.
+        "Match host nowhere.invalid exec false\n  User skipped\nHost *\n  Port 2223\n",
         "Match host\n  User x\n",
         "Match all host www\n  User x\n",
         "Match\n",

@@ -16,8 +16,9 @@
 //! `IgnoreUnknown` lists them.
 //!
 //! Not supported in evaluation, with an error saying so: `Match exec`
-//! (runs a command), hostname canonicalisation (needs DNS), `${VAR}`
-//! environment expansion.
+//! where it would run a command (after a failed criterion of the same
+//! line OpenSSH skips it, and so does this), hostname canonicalisation
+//! (needs DNS), `${VAR}` environment expansion.
 
 use super::pattern::{match_hostname, match_list, match_pattern, ListMatch};
 use crate::error::{Error, Result};
@@ -457,6 +458,9 @@ impl<'a> Resolver<'a> {
                 "originalhost" => match_hostname(self.req.host, arg) == ListMatch::Yes,
                 "user" => match_list(&ruser, arg, false) == ListMatch::Yes,
                 "localuser" => match_list(&self.req.local.user, arg, false) == ListMatch::Yes,
+                // OpenSSH (readconf.c, match_cfg_line) skips the command
+                // when an earlier criterion of the line already failed.
+                "exec" if !result => continue,
                 "exec" => {
                     return Err(err(
                         name,
