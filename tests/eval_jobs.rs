@@ -31,6 +31,7 @@ fn nix_eval_jobs() -> Option<std::path::PathBuf> {
         );
         return None;
     }
+    shared("nix-eval-jobs-src")?;
     let bin = nix_prefix().join("bin/nix-eval-jobs");
     assert!(
         bin.exists(),
