@@ -232,6 +232,7 @@ fn nix_message(root: &Value, at: &AttrPath, what: &str, message: &str) -> String
             "a sequence" => "a list".to_string(),
             "a map" => "a set".to_string(),
             e if e.starts_with("struct ") => "a set".to_string(),
+            "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" => "an integer".to_string(),
             e => e.replace('`', "\""),
         };
         let got = match (message.starts_with("unknown variant "), found) {
@@ -314,6 +315,7 @@ mod tests {
         port: Option<Port>,
         file: Option<FileArg>,
         flag: Option<bool>,
+        count: Option<i64>,
     }
 
     fn typed_err(v: Value) -> String {
@@ -358,7 +360,7 @@ mod tests {
             ),
             (
                 json!({"mounts": [{"name": "a", "nmae": 1}]}),
-                "mounts[0] has an unexpected attribute 'nmae' (expected: name, port, file, flag)",
+                "mounts[0] has an unexpected attribute 'nmae' (expected: name, port, file, flag, count)",
             ),
             (
                 json!({"mounts": [{"name": "a", "port": 70000}]}),
@@ -383,6 +385,10 @@ mod tests {
             (
                 json!({"mounts": [], "storeDir": {"$path": "/x"}}),
                 "storeDir must be a string, but it is a path",
+            ),
+            (
+                json!({"mounts": [{"name": "a", "count": 1.5}]}),
+                "mounts[0].count must be an integer, but it is a float",
             ),
         ] {
             assert_eq!(typed_err(v.clone()), want, "{v}");
