@@ -157,7 +157,11 @@ let
     args@{ network, ... }:
     planValidated (args // { validated = jen.validateNetwork network; });
 
-  # plan, given the network and its validateNetwork result.
+  # plan, given the network and its validateNetwork result. With
+  # `perMachineTargets`, each machine's SSH target is resolved on its own
+  # (with the jump hosts it goes through), when that machine is planned:
+  # what one job of many needs, instead of the whole network's targets in
+  # every worker.
   planValidated =
     {
       network,
@@ -166,15 +170,47 @@ let
       knownHosts ? [ ],
       local ? null,
       pkgs ? null,
+      perMachineTargets ? false,
     }:
     let
       n = validated;
-      targets = jen.sshTargets (
-        {
-          inherit network sshConfig knownHosts;
-        }
-        // (if local == null then { } else { inherit local; })
-      );
+      sshTargets =
+        net:
+        jen.sshTargets (
+          {
+            network = net;
+            inherit sshConfig knownHosts;
+          }
+          // (if local == null then { } else { inherit local; })
+        );
+      # `name` and the machines its ssh.via chain goes through.
+      viaChain =
+        name:
+        let
+          go =
+            seen: m:
+            let
+              v = network.machines.${m}.ssh.via or null;
+            in
+            if v == null || builtins.elem v seen || !(network.machines ? ${v}) then seen else go (seen ++ [ v ]) v;
+        in
+        go [ name ] name;
+      alone =
+        name:
+        network
+        // {
+          machines = builtins.intersectAttrs (builtins.listToAttrs (
+            map (m: {
+              name = m;
+              value = null;
+            }) (viaChain name)
+          )) network.machines;
+        };
+      targets =
+        if perMachineTargets then
+          mapAttrs (name: _: (sshTargets (alone name)).${name}) n.machines
+        else
+          sshTargets network;
     in
     {
       network = n.name;
@@ -265,6 +301,7 @@ in
       planned = planValidated {
         network = pruned.net;
         inherit (pruned) validated;
+        perMachineTargets = true;
         inherit
           sshConfig
           knownHosts

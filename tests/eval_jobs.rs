@@ -270,3 +270,36 @@ fn restarted_workers_still_have_the_plugin() {
         "with --max-memory-size 1 every job should run in a new worker: {n_restarted} processes"
     );
 }
+
+#[test]
+fn a_jobs_target_is_the_whole_plans_target() {
+    // lib.jobs resolves each machine's SSH target alone (with its jump
+    // hosts); lib.plan resolves the whole network at once. They agree,
+    // jump chains included. (Plain nix eval: no nix-eval-jobs needed.)
+    let nix = Nix::new();
+    let net = format!(
+        r#"let net = import {}/network.nix {{ n = 20; }}; m = net.machines; in
+           net // {{ machines = m // {{
+             m3 = m.m3 // {{ ssh = m.m3.ssh // {{ via = "m2"; }}; }};
+             m2 = m.m2 // {{ ssh = m.m2.ssh // {{ via = "m1"; port = 2222; }}; }}; }}; }}"#,
+        project_root().join("bench").display()
+    );
+    let v = nix.value_impure(&format!(
+        r#"let lib = {lib}; args = {{ network = {net}; local = {LOCAL}; }};
+               jobs = lib.jobs args; plan = lib.plan args;
+           in builtins.mapAttrs (name: j: {{
+                job = (builtins.fromJSON (builtins.unsafeDiscardStringContext j.plan)).target;
+                plan = plan.machines.${{name}}.target; }}) jobs"#,
+        lib = lib()
+    ));
+    let machines = v.as_object().unwrap();
+    assert_eq!(machines.len(), 20);
+    for (name, t) in machines {
+        assert_eq!(t["job"], t["plan"], "{name}");
+    }
+    assert_eq!(
+        v["m3"]["job"]["proxyJump"], "root@10.0.0.2:2222",
+        "{}",
+        v["m3"]
+    );
+}
