@@ -41,25 +41,31 @@ let
   # `$` or `\`).
   mountUnit =
     pkgs: mount:
+    builtins.seq (jen.checkStatePaths {
+      mounts = [
+        {
+          inherit (mount)
+            name
+            static
+            stateDir
+            mountPoint
+            ;
+          owner = ownerOf mount;
+        }
+      ];
+    }) (unitOf pkgs mount);
+
+  ownerOf = mount: if mount.owner or null == null then "root" else mount.owner;
+
+  # mountUnit without its check, for mounts checkStatePaths has passed.
+  unitOf =
+    pkgs: mount:
     let
       p = unitPrograms pkgs;
-      owner = if mount.owner or null == null then "root" else mount.owner;
-      checked = jen.checkStatePaths {
-        mounts = [
-          {
-            inherit (mount)
-              name
-              static
-              stateDir
-              mountPoint
-              ;
-            inherit owner;
-          }
-        ];
-      };
+      owner = ownerOf mount;
       q = shellQuote;
     in
-    builtins.seq checked {
+    {
       description = "Union mount of ${mount.name}: ${mount.stateDir} (rw) over ${mount.static} (ro) on ${mount.mountPoint}";
       wantedBy = [ "multi-user.target" ];
       after = [ "local-fs.target" ];
@@ -130,7 +136,8 @@ let
             if pkgs == null then
               throw "jen lib.plan: unit www-mount-${x.name}: the units run programs from the store; pass pkgs (nixpkgs, for coreutils, unionfs-fuse and util-linux) to lib.plan"
             else
-              mountUnit pkgs x;
+              # `state` checked these very mounts: not again per unit.
+              builtins.seq state (unitOf pkgs x);
         }) mounts
       );
       # A nixops4 resource for nixops4-nixos.

@@ -85,24 +85,13 @@ impl FileArg {
 }
 
 impl<'de> Deserialize<'de> for FileArg {
-    /// The one reader of the `$path` marker: a string is content, a set of
-    /// exactly `{ "$path" = <string>; }` a Nix path; anything else is
-    /// refused.
+    /// As [`FileArg::from_json`]: a string is content, a path value (see
+    /// [`as_path`]) a Nix path; anything else is refused.
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(s) => Ok(FileArg::Text(s)),
-            Value::Object(mut o) if o.len() == 1 => match o.remove(PATH_TAG) {
-                Some(Value::String(p)) => Ok(FileArg::Path(p)),
-                _ => Err(de::Error::invalid_type(
-                    de::Unexpected::Map,
-                    &"a path or a string",
-                )),
-            },
-            _ => Err(de::Error::invalid_type(
-                de::Unexpected::Other("another type"),
-                &"a path or a string",
-            )),
-        }
+        let v = Value::deserialize(d)?;
+        FileArg::from_json(&v, "").map_err(|_| {
+            de::Error::invalid_type(de::Unexpected::Other("another type"), &"a path or a string")
+        })
     }
 }
 

@@ -137,8 +137,8 @@ fn at_or_under(p: &str, tree: &str) -> bool {
     p == tree || is_inside(p, tree)
 }
 
-/// Is `c` allowed in a component of a state path?
-fn is_safe_char(c: char) -> bool {
+/// Is `c` allowed in a component of a state path (and in a mount's name)?
+pub fn is_safe_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@')
 }
 

@@ -5,13 +5,13 @@
 //! serde_json reads a struct from a list too (`[ 1 2 ]` as the fields in
 //! order), so `builtins.jen.checkStatePaths [ [ ] ]` would be taken for
 //! `{ mounts = [ ]; }`. Here a struct is only ever read from a set, a path
-//! value (`{ "$path": ... }`, see [`super::PATH_TAG`]) is never read as a
+//! value (`{ "$path": ... }`, see [`super::as_path`]) is never read as a
 //! set, and everything else is as serde_json does it.
 
-use super::PATH_TAG;
+use super::as_path;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::forward_to_deserialize_any;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Errors carry serde's message; [`super::typed`] rewrites them for Nix.
 pub type Error = de::value::Error;
@@ -19,11 +19,6 @@ pub type Error = de::value::Error;
 /// A value to deserialize from.
 #[derive(Clone, Copy)]
 pub struct Strict<'a>(pub &'a Value);
-
-fn is_path(o: &Map<String, Value>) -> bool {
-    // As super::as_path, on the set itself.
-    o.len() == 1 && o.get(PATH_TAG).is_some_and(Value::is_string)
-}
 
 fn unexpected(v: &Value) -> de::Unexpected<'_> {
     match v {
@@ -36,7 +31,7 @@ fn unexpected(v: &Value) -> de::Unexpected<'_> {
         },
         Value::String(s) => de::Unexpected::Str(s),
         Value::Array(_) => de::Unexpected::Seq,
-        Value::Object(o) if is_path(o) => de::Unexpected::Other("a path"),
+        v @ Value::Object(_) if as_path(v).is_some() => de::Unexpected::Other("a path"),
         Value::Object(_) => de::Unexpected::Map,
     }
 }
@@ -88,7 +83,7 @@ impl<'de> de::Deserializer<'de> for Strict<'de> {
         visitor: V,
     ) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Object(o) if !is_path(o) => self.deserialize_any(visitor),
+            v @ Value::Object(_) if as_path(v).is_none() => self.deserialize_any(visitor),
             v => Err(de::Error::invalid_type(unexpected(v), &visitor)),
         }
     }

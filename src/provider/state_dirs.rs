@@ -111,9 +111,10 @@ fn dirs(list: Vec<DirArg>) -> Result<Vec<Dir>, String> {
 /// The script run on the target: make each directory, set owner and
 /// mode, then report what is there. A path whose existing part goes
 /// through a symbolic link anywhere (`realpath -m` differs from the path)
-/// is refused before anything is made, so that no link can lead the
-/// provider out of the allowed trees; owner and mode are set without
-/// following links (`chown -h`; `chmod` on the directory just checked).
+/// is refused before anything is made (every path is checked first), so
+/// that no link can lead the provider out of the allowed trees; each is
+/// checked again once made, and owner and mode are set without following
+/// links (`chown -h`; `chmod` on the directory just checked).
 fn script(dirs: &[Dir]) -> String {
     let mut s = String::from(
         r#"set -eu
@@ -123,7 +124,6 @@ check() {
   if [ -e "$1" ] && [ ! -d "$1" ]; then echo "$1 exists and is not a directory; nothing was done" >&2; exit 3; fi
 }
 ensure() {
-  check "$1"
   mkdir -p -- "$1"
   check "$1"
   chown -h -- "$2" "$1"

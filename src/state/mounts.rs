@@ -49,11 +49,7 @@ struct Mount {
 
 /// Is `name` usable in a unit name (`www-mount-<name>`) and a message?
 fn is_mount_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with(['-', '.'])
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@'))
+    !name.is_empty() && !name.starts_with(['-', '.']) && name.chars().all(path_policy::is_safe_char)
 }
 
 /// The mounts, every violation, and the warnings.

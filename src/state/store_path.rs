@@ -367,13 +367,7 @@ fn parent(dir: &str) -> String {
 
 /// Check that `store_dir` is usable: absolute, canonical, not `/`.
 pub fn check_store_dir(store_dir: &str) -> Result<()> {
-    let canonical = store_dir.starts_with('/')
-        && store_dir.len() > 1
-        && !store_dir.ends_with('/')
-        && store_dir[1..]
-            .split('/')
-            .all(|c| !c.is_empty() && c != "." && c != "..");
-    if canonical {
+    if store_dir != "/" && crate::path_policy::is_normalised(store_dir) {
         Ok(())
     } else {
         Err(Error::misuse(format!(
