@@ -253,7 +253,8 @@ in
   # too, saying so). A violation outside any machine fails every job.
   #
   #   nix-eval-jobs --option plugin-files .../libjen_builtins.so \
-  #     --workers 8 --expr '(import ./nix { }).lib.jobs { network = import ./network.nix; }'
+  #     --workers 8 --expr '(import ./nix { }).lib.jobs { network = import ./network.nix;
+  #       local = { user = "ci"; home = "/var/empty"; hostname = "ci"; }; }'
   jobs =
     {
       network,
