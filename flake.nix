@@ -91,6 +91,17 @@
 
       nixosModules.unionMounts = ./nix/modules/union-mounts.nix;
 
+      # The NixOps4 provider module of `jen nixops4-provider`, in the place
+      # nixops4 looks for providers: providers.jen = jen-builtins.modules.nixops4Provider.jen.
+      # Its resources' evaluation needs no plugin; a deployment that calls
+      # builtins.jen (lib.plan) needs nixops4's evaluator started through
+      # nix/nixops4/nixops4-eval-with-jen (README, NixOps4).
+      modules.nixops4Provider.jen =
+        args@{ resourceProviderSystem, ... }:
+        import ./nix/nixops4/provider.nix {
+          jen = "${self.packages.${resourceProviderSystem}.default}/bin/jen";
+        } args;
+
       # The Nix library; it needs builtins.jen at evaluation time.
       lib = (import ./nix { }).lib;
     };

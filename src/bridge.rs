@@ -74,18 +74,46 @@ mod ffi {
     }
 }
 
-/// Called by Nix right after it loads the plugin.
+/// Called by Nix right after it loads the plugin. Registers `builtins.jen`
+/// once, however many times the library is loaded or preloaded.
 #[no_mangle]
 pub extern "C" fn nix_plugin_entry() {
-    let registered = catch_unwind(|| {
-        crate::diag::init_logging(None);
-        install_panic_hook();
-        ffi::register_builtins();
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let registered = catch_unwind(|| {
+            crate::diag::init_logging(None);
+            install_panic_hook();
+            ffi::register_builtins();
+        });
+        if registered.is_err() {
+            eprintln!("jen-builtins: failed to register builtins.jen");
+        }
     });
-    if registered.is_err() {
-        eprintln!("jen-builtins: failed to register builtins.jen");
-    }
 }
+
+/// The variable that asks a preloaded plugin to register itself.
+const PRELOAD_VAR: &str = "JEN_BUILTINS_PRELOAD";
+
+/// For programs that evaluate through Nix's C API without loading
+/// `plugin-files` (nixops4's evaluator): started with
+/// `LD_PRELOAD=libjen_builtins.so JEN_BUILTINS_PRELOAD=1`, the library
+/// registers `builtins.jen` as it loads, before the program makes an
+/// evaluator, and removes both variables so that the program's own
+/// children (ssh, a builder) do not preload it. Without the variable
+/// (every normal load through `plugin-files`) this does nothing.
+/// `nix/nixops4/nixops4-eval-with-jen` sets both.
+extern "C" fn preload_entry() {
+    if std::env::var_os(PRELOAD_VAR).is_none() {
+        return;
+    }
+    std::env::remove_var(PRELOAD_VAR);
+    std::env::remove_var("LD_PRELOAD");
+    nix_plugin_entry();
+}
+
+#[used]
+#[link_section = ".init_array"]
+static PRELOAD_ENTRY: extern "C" fn() = preload_entry;
 
 thread_local! {
     static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };

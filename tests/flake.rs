@@ -20,6 +20,10 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
         "nix/package.nix",
         "nix/nix-with-jen.nix",
         "nix/modules/union-mounts.nix",
+        "nix/nixops4/provider.nix",
+        "examples/nixops4/deployment.nix",
+        "examples/nixops4/nixops4.nix",
+        "examples/nixops4/site.example.nix",
         "examples/jen/default.nix",
         "examples/jen/network.nix",
         "examples/invalid/default.nix",
@@ -53,8 +57,13 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
           devShell = outs.devShells.x86_64-linux.default.name;
           module = builtins.isPath outs.nixosModules.unionMounts;
           lib = builtins.attrNames outs.lib;
+          provider = if {lib} == null then null else let m = outs.modules.nixops4Provider.jen {{ resourceProviderSystem = "x86_64-linux"; lib = import {lib}; }}; in {{
+            inherit (m) executable args;
+            types = builtins.attrNames m.resourceTypes;
+          }};
         }}"#,
-        root = root.display()
+        root = root.display(),
+        lib = shared("nixpkgs-lib/lib").map_or("null".to_string(), |p| p.display().to_string()),
     );
     let v = nix.value_impure(&expr);
     assert_eq!(
@@ -63,6 +72,7 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
             "checks",
             "devShells",
             "lib",
+            "modules",
             "nixosModules",
             "overlays",
             "packages"
@@ -114,6 +124,17 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
     assert_eq!(v["overlay"], json!(["jen-builtins", "nix-with-jen"]));
     assert_eq!(v["checks"], json!(["jen-builtins"]));
     assert_eq!(v["module"], json!(true));
+    // The NixOps4 provider module runs the package's jen.
+    if !v["provider"].is_null() {
+        let exe = v["provider"]["executable"].as_str().unwrap();
+        assert!(
+            exe.starts_with("/nix/store/00000000000000000000000000000000-jen-builtins-")
+                && exe.ends_with("/bin/jen"),
+            "{exe}"
+        );
+        assert_eq!(v["provider"]["args"], json!(["nixops4-provider"]));
+        assert_eq!(v["provider"]["types"], json!(["ssh_target", "state_dirs"]));
+    }
     assert_eq!(
         v["lib"],
         json!([

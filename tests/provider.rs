@@ -221,7 +221,7 @@ fn malformed_lines_get_an_error_and_the_loop_goes_on() {
         ),
         (
             r#"{"stateResourceReadRequest":{"resource":{"type":"ssh_target","inputProperties":{}}}}"#,
-            "no state storage",
+            "no state-storage resource type",
         ),
     ] {
         let m = error_message(&p.line(line));

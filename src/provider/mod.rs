@@ -57,7 +57,9 @@ fn handle(req: Request) -> Result<Value, String> {
             Ok(protocol::update_response(out))
         }
         Request::StateRead(_) | Request::StateEvent(_) => Err(
-            "jen provides no state storage resource; state requests are for state providers".into(),
+            "this provider has no state-storage resource type, so it answers no state request; \
+             give stateful resources a state provider's resource (nixops4's local state_file)"
+                .into(),
         ),
     }
 }
@@ -118,6 +120,7 @@ mod tests {
         assert!(msg(0).contains("not JSON"));
         assert!(msg(1).contains("\"file\" is not provided by jen"));
         assert!(msg(2).contains("UTF-8"));
-        assert!(msg(3).contains("no state storage"));
+        assert!(msg(3).contains("no state-storage resource type"));
+        assert!(!msg(3).contains("jen: jen"), "{}", msg(3));
     }
 }

@@ -174,6 +174,17 @@ impl Nix {
     /// throwaway environment and the plugin option.
     pub fn command(&self, bin: &str) -> Command {
         let mut c = Command::new(nix_prefix().join("bin").join(bin));
+        self.environ(&mut c);
+        if let Some(p) = &self.plugin {
+            c.arg("--option").arg("plugin-files").arg(p);
+        }
+        c
+    }
+
+    /// Give `c` the throwaway environment (state, store, configuration,
+    /// home) and nothing else of the caller's: for programs that open
+    /// the store themselves, as nixops4's evaluator does.
+    pub fn environ(&self, c: &mut Command) {
         c.env_clear()
             .env(
                 "PATH",
@@ -192,10 +203,6 @@ impl Nix {
         for (k, v) in &self.extra_env {
             c.env(k, v);
         }
-        if let Some(p) = &self.plugin {
-            c.arg("--option").arg("plugin-files").arg(p);
-        }
-        c
     }
 
     pub fn run(&self, mut c: Command) -> Run {
@@ -271,6 +278,17 @@ impl Sshd {
     /// `host_key` (copied) and `authorized_keys` (OpenSSH format) for every
     /// user.
     pub fn with(host_key: &std::path::Path, authorized_keys: &str) -> Sshd {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Sshd::with_port(host_key, authorized_keys, port)
+    }
+
+    /// As [`Sshd::with`], on `port` (a server replaced by one with
+    /// another host key, at the same address).
+    pub fn with_port(host_key: &std::path::Path, authorized_keys: &str, port: u16) -> Sshd {
         let dir = tempfile::tempdir().unwrap();
         let key = dir.path().join("host_key");
         std::fs::copy(host_key, &key).unwrap();
@@ -278,11 +296,6 @@ impl Sshd {
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
         std::fs::write(dir.path().join("authorized_keys"), authorized_keys).unwrap();
         std::fs::create_dir_all("/run/sshd").ok(); // privilege separation directory
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let config = dir.path().join("sshd_config");
         std::fs::write(
             &config,

@@ -1,0 +1,338 @@
+//! `nixops4 apply` of examples/nixops4 with the real NixOps4 (CLI and
+//! evaluator, built from ../shared/nixops4-src by scripts/install-nixops4
+//! against the Nix under test), the project's provider module and
+//! `jen nixops4-provider`, against a real sshd on loopback:
+//!
+//! 1. the first apply reads and pins the host key and makes the state
+//!    directories with their owner and mode;
+//! 2. a second apply changes nothing (the state file is byte for byte the
+//!    same, the directories too);
+//! 3. with the host's key replaced, the next apply that connects (a mode
+//!    change) is refused, naming both fingerprints, and changes nothing;
+//! 4. `acceptChangedKey` pins the new key, and the pending change lands;
+//! 5. an invalid network stops `nixops4 apply` in evaluation, with every
+//!    violation, before any resource is touched.
+//!
+//! The deployment calls `builtins.jen` (lib.plan) inside nixops4's
+//! evaluator, which is started through `nix/nixops4/nixops4-eval-with-jen`
+//! (the plugin preloaded, since nixops4-eval never loads `plugin-files`).
+#![cfg(feature = "plugin")]
+
+mod common;
+use common::*;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// nixops4's bin and source directories for the Nix under test, or `None`
+/// (with the reason printed) for a Nix older than nixops4-eval needs, as
+/// `scripts/install-nixops4` decides. A newer Nix without the build is a
+/// failure: scripts/test installs it.
+fn nixops4() -> Option<(PathBuf, PathBuf)> {
+    let version = nix_prefix()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let check = Command::new(project_root().join("scripts/install-nixops4"))
+        .args([&version, "--check"])
+        .output()
+        .unwrap();
+    if check.status.code() == Some(3) {
+        eprintln!(
+            "nixops4: not for Nix {version} ({}); README \"NixOps4\" says where it runs",
+            String::from_utf8_lossy(&check.stderr).trim()
+        );
+        return None;
+    }
+    shared("nixops4-src")?;
+    let dest = nix_prefix().join("libexec/jen-nixops4");
+    assert!(
+        check.status.success(),
+        "nixops4 is not installed for Nix {version}: run scripts/install-nixops4 {version}"
+    );
+    Some((dest.join("bin"), dest.join("src")))
+}
+
+struct Apply {
+    ok: bool,
+    out: String,
+}
+
+struct Deployment {
+    nix: Nix,
+    work: tempfile::TempDir,
+    bin: PathBuf,
+    src: PathBuf,
+    key: PathBuf,
+    state_root: PathBuf,
+}
+
+impl Deployment {
+    /// Write nixops4.nix for the example with these extra site settings.
+    fn site(&self, port: u16, extra: &str) {
+        let site = format!(
+            r#"import {deployment} {{
+  nixpkgsLib = {lib};
+  nixops4 = {src};
+  nixops4ResourcesLocal = {local};
+  jen = {jen};
+  identityFile = {key};
+  reach.www = {{ host = "127.0.0.1"; port = {port}; }};
+  stateRoot = {root};
+  {extra}
+}}
+"#,
+            deployment = project_root()
+                .join("examples/nixops4/deployment.nix")
+                .display(),
+            lib = shared("nixpkgs-lib/lib").unwrap().display(),
+            src = self.src.display(),
+            local = nix_str(&self.bin.join("nixops4-resources-local").to_string_lossy()),
+            jen = nix_str(env!("CARGO_BIN_EXE_jen")),
+            key = nix_str(&self.key.to_string_lossy()),
+            root = nix_str(&self.state_root.to_string_lossy()),
+        );
+        std::fs::write(self.work.path().join("nixops4.nix"), site).unwrap();
+    }
+
+    fn apply(&self) -> Apply {
+        let mut c = Command::new(self.bin.join("nixops4"));
+        self.nix.environ(&mut c);
+        c.env(
+            "PATH",
+            format!(
+                "{}:{}:/usr/bin:/bin",
+                self.bin.display(),
+                nix_prefix().join("bin").display()
+            ),
+        )
+        .env(
+            "_NIXOPS4_EVAL",
+            project_root().join("nix/nixops4/nixops4-eval-with-jen"),
+        )
+        .env("JEN_NIXOPS4_EVAL", self.bin.join("nixops4-eval"))
+        .env("JEN_PLUGIN", plugin_path())
+        .current_dir(self.work.path())
+        .args(["apply", "jekor"]);
+        let out = c.output().expect("run nixops4");
+        eprintln!(
+            "nixops4 apply: {}\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Apply {
+            ok: out.status.success(),
+            out: format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
+    }
+
+    fn state_file(&self) -> Option<String> {
+        std::fs::read_to_string(self.work.path().join("jekor-state.json")).ok()
+    }
+}
+
+fn fingerprint(public: &Path) -> String {
+    let out = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(public)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string()
+}
+
+/// The example's sites are owned by `fsrest`; the target (this machine)
+/// must have that user, as the real host does.
+fn ensure_user(name: &str) {
+    let known = Command::new("id").arg(name).output().unwrap();
+    if !known.status.success() {
+        let made = Command::new("useradd")
+            .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin"])
+            .arg(name)
+            .output()
+            .expect("useradd (the test runs as root)");
+        assert!(made.status.success(), "useradd {name}: {made:?}");
+    }
+}
+
+fn uid_of(name: &str) -> u32 {
+    let out = Command::new("id").args(["-u", name]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+#[test]
+fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
+    let Some((bin, src)) = nixops4() else {
+        return;
+    };
+    ensure_user("fsrest");
+    let keys = tempfile::tempdir().unwrap();
+    let (user_key, user_pub) = keygen(keys.path(), "deploy");
+    let (host_a, _) = keygen(keys.path(), "host-a");
+    let (host_b, _) = keygen(keys.path(), "host-b");
+    let fp_a = fingerprint(&host_a);
+    let fp_b = fingerprint(&host_b);
+    std::fs::create_dir_all("/srv").unwrap();
+    let state_root = tempfile::Builder::new()
+        .prefix("jen-nixops4-")
+        .tempdir_in("/srv")
+        .unwrap();
+    let d = Deployment {
+        nix: Nix::new(),
+        work: tempfile::tempdir().unwrap(),
+        bin,
+        src,
+        key: user_key,
+        state_root: state_root.path().to_path_buf(),
+    };
+    let dir = |site: &str| state_root.path().join(format!("var/{site}"));
+
+    // 1. First apply: key pinned, directories made.
+    let sshd = Sshd::with(&host_a, &user_pub);
+    let port = sshd.port;
+    d.site(port, "");
+    let first = d.apply();
+    assert!(first.ok, "first apply failed:\n{}", first.out);
+    let state = d.state_file().expect("the state file is written");
+    let host_a_pub = std::fs::read_to_string(format!("{}.pub", host_a.display())).unwrap();
+    let host_a_bare: String = host_a_pub
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        state.contains(&host_a_bare),
+        "the state pins the host's key {host_a_bare}:\n{state}"
+    );
+    for site in ["jekor.com", "jekos.net"] {
+        let m = std::fs::metadata(dir(site)).unwrap();
+        assert!(m.is_dir());
+        assert_eq!(m.uid(), uid_of("fsrest"), "{site} owner");
+        assert_eq!(m.permissions().mode() & 0o7777, 0o750, "{site} mode");
+    }
+
+    // 2. Second apply: nothing changes.
+    let second = d.apply();
+    assert!(second.ok, "second apply failed:\n{}", second.out);
+    assert_eq!(
+        d.state_file().unwrap(),
+        state,
+        "a second apply changed the state"
+    );
+    for site in ["jekor.com", "jekos.net"] {
+        let m = std::fs::metadata(dir(site)).unwrap();
+        assert_eq!(m.uid(), uid_of("fsrest"), "{site} owner");
+        assert_eq!(m.permissions().mode() & 0o7777, 0o750, "{site} mode");
+    }
+
+    // 3. The host's key replaced, the deployment unchanged: nixops4 skips
+    //    the unchanged ssh_target, and state_dirs (stateless, so run on
+    //    every apply) connects against the pinned key and is refused,
+    //    naming both fingerprints; nothing changes.
+    assert!(
+        second.out.contains("Skipping update for resource jekor.www-host-key"),
+        "nixops4 no longer skips an unchanged ssh_target; the README's account of the pin is out of date:\n{}",
+        second.out
+    );
+    drop(sshd);
+    let sshd = Sshd::with_port(&host_b, &user_pub, port);
+    let refused = d.apply();
+    assert!(!refused.ok, "apply with a replaced host key succeeded:\n{}", refused.out);
+    assert!(
+        refused.out.contains(&fp_a) && refused.out.contains(&fp_b),
+        "the refusal names the pinned ({fp_a}) and the offered ({fp_b}) fingerprint:\n{}",
+        refused.out
+    );
+    assert_eq!(d.state_file().unwrap(), state, "a refused apply changed the state");
+    for site in ["jekor.com", "jekos.net"] {
+        let m = std::fs::metadata(dir(site)).unwrap();
+        assert_eq!(
+            m.permissions().mode() & 0o7777,
+            0o750,
+            "{site} changed by a refused apply"
+        );
+    }
+
+    // 4. acceptChangedKey: the new key is pinned, and a change lands.
+    d.site(port, r#"mode = "0770"; acceptChangedKey = true;"#);
+    let accepted = d.apply();
+    assert!(accepted.ok, "apply with acceptChangedKey failed:\n{}", accepted.out);
+    let host_b_pub = std::fs::read_to_string(format!("{}.pub", host_b.display())).unwrap();
+    let host_b_bare: String = host_b_pub
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let state = d.state_file().unwrap();
+    assert!(state.contains(&host_b_bare), "the new key is pinned:\n{state}");
+    for site in ["jekor.com", "jekos.net"] {
+        let m = std::fs::metadata(dir(site)).unwrap();
+        assert_eq!(m.permissions().mode() & 0o7777, 0o770, "{site} mode after accept");
+    }
+    drop(sshd);
+}
+
+#[test]
+fn nixops4_apply_of_an_invalid_network_stops_in_evaluation_with_every_violation() {
+    let Some((bin, src)) = nixops4() else {
+        return;
+    };
+    let keys = tempfile::tempdir().unwrap();
+    let (user_key, user_pub) = keygen(keys.path(), "deploy");
+    let (host, _) = keygen(keys.path(), "host");
+    std::fs::create_dir_all("/srv").unwrap();
+    let state_root = tempfile::Builder::new()
+        .prefix("jen-nixops4-")
+        .tempdir_in("/srv")
+        .unwrap();
+    let d = Deployment {
+        nix: Nix::new(),
+        work: tempfile::tempdir().unwrap(),
+        bin,
+        src,
+        key: user_key,
+        state_root: state_root.path().to_path_buf(),
+    };
+    let sshd = Sshd::with(&host, &user_pub);
+    d.site(
+        sshd.port,
+        &format!(
+            "network = (import {}).network;",
+            project_root().join("examples/invalid").display()
+        ),
+    );
+    let r = d.apply();
+    assert!(!r.ok, "an invalid network was applied:\n{}", r.out);
+    for path in [
+        "the network is not valid (7 violations)",
+        "machines.db.ssh.via",
+        "machines.mail.provider",
+        "machines.www.sites.\"jekor.com\".state",
+        "machines.www.sites.\"jekos.net\".mountPoint",
+        "machines.www.sites.\"minjs.com\".aliases[0]",
+        "machines.www.sites.\"vocabulink.com\".backend.port",
+        "machines.www.ssh.port",
+    ] {
+        assert!(r.out.contains(path), "{path} is not reported:\n{}", r.out);
+    }
+    // Nothing was touched: no state file, no directory, no provider run.
+    assert!(d.state_file().is_none(), "a state file was written");
+    assert_eq!(
+        std::fs::read_dir(state_root.path()).unwrap().count(),
+        0,
+        "something was made on the target"
+    );
+    assert!(
+        !r.out.contains("Applying resource"),
+        "a resource was applied:\n{}",
+        r.out
+    );
+}
