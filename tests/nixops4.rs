@@ -155,7 +155,12 @@ fn ensure_user(name: &str) {
     let known = Command::new("id").arg(name).output().unwrap();
     if !known.status.success() {
         let made = Command::new("useradd")
-            .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin"])
+            .args([
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+            ])
             .arg(name)
             .output()
             .expect("useradd (the test runs as root)");
@@ -245,13 +250,21 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
     drop(sshd);
     let sshd = Sshd::with_port(&host_b, &user_pub, port);
     let refused = d.apply();
-    assert!(!refused.ok, "apply with a replaced host key succeeded:\n{}", refused.out);
+    assert!(
+        !refused.ok,
+        "apply with a replaced host key succeeded:\n{}",
+        refused.out
+    );
     assert!(
         refused.out.contains(&fp_a) && refused.out.contains(&fp_b),
         "the refusal names the pinned ({fp_a}) and the offered ({fp_b}) fingerprint:\n{}",
         refused.out
     );
-    assert_eq!(d.state_file().unwrap(), state, "a refused apply changed the state");
+    assert_eq!(
+        d.state_file().unwrap(),
+        state,
+        "a refused apply changed the state"
+    );
     for site in ["jekor.com", "jekos.net"] {
         let m = std::fs::metadata(dir(site)).unwrap();
         assert_eq!(
@@ -264,7 +277,11 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
     // 4. acceptChangedKey: the new key is pinned, and a change lands.
     d.site(port, r#"mode = "0770"; acceptChangedKey = true;"#);
     let accepted = d.apply();
-    assert!(accepted.ok, "apply with acceptChangedKey failed:\n{}", accepted.out);
+    assert!(
+        accepted.ok,
+        "apply with acceptChangedKey failed:\n{}",
+        accepted.out
+    );
     let host_b_pub = std::fs::read_to_string(format!("{}.pub", host_b.display())).unwrap();
     let host_b_bare: String = host_b_pub
         .split_whitespace()
@@ -272,10 +289,17 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
         .collect::<Vec<_>>()
         .join(" ");
     let state = d.state_file().unwrap();
-    assert!(state.contains(&host_b_bare), "the new key is pinned:\n{state}");
+    assert!(
+        state.contains(&host_b_bare),
+        "the new key is pinned:\n{state}"
+    );
     for site in ["jekor.com", "jekos.net"] {
         let m = std::fs::metadata(dir(site)).unwrap();
-        assert_eq!(m.permissions().mode() & 0o7777, 0o770, "{site} mode after accept");
+        assert_eq!(
+            m.permissions().mode() & 0o7777,
+            0o770,
+            "{site} mode after accept"
+        );
     }
     drop(sshd);
 }
