@@ -8,6 +8,8 @@
 //! built beside the test binary (`cargo test --features plugin`).
 #![allow(dead_code)]
 
+pub mod ssh_corpus;
+
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 

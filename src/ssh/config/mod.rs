@@ -20,7 +20,9 @@
 //! line OpenSSH skips it, and so does this), hostname canonicalisation
 //! (needs DNS), `${VAR}` environment expansion.
 
+mod address;
 mod include;
+mod jump;
 mod keywords;
 mod matching;
 mod options;
@@ -67,19 +69,25 @@ struct Options {
     user: Option<String>,
     identity_files: Vec<String>,
     certificate_files: Vec<String>,
-    jump: Option<String>,
+    jump: Option<jump::JumpValue>,
     proxy_command: Option<String>,
-    identities_only: Option<bool>,
-    strict: Option<&'static str>,
     known_hosts: Option<Vec<String>>,
     host_key_alias: Option<String>,
-    forward_agent: Option<String>,
+    forward_agent: Option<bool>,
+    forward_agent_path: Option<String>,
     control_path: Option<String>,
-    control_master: Option<&'static str>,
     server_alive_interval: Option<u64>,
     connect_timeout: Option<Option<u64>>,
     ignore_unknown: Option<String>,
-    canonicalize: Option<bool>,
+    /// The multi-state options (`StrictHostKeyChecking`, `ControlMaster`,
+    /// `IdentitiesOnly`, `AddressFamily`, ...) by opcode: the value as
+    /// written in ssh's table (lower case).
+    multistate: std::collections::HashMap<&'static str, &'static str>,
+    /// Hostname canonicalisation's settings, for telling whether ssh
+    /// would ask the DNS.
+    canonical_domains: Option<Vec<String>>,
+    canonical_max_dots: Option<u32>,
+    permitted_cnames: Option<bool>,
 }
 
 fn err(name: &str, line: usize, msg: impl std::fmt::Display) -> Error {
@@ -214,8 +222,7 @@ impl<'a> Resolver<'a> {
                     active = !never && v;
                 }
                 "include" => self.include(args, name, line, pass, host, never || !active, depth)?,
-                _ if active => self.option(kw, rest, args, name, line)?,
-                _ => self.check_keyword(kw, name, line)?,
+                _ => self.option(kw, rest, args, active, name, line)?,
             }
         }
         Ok(())
@@ -316,11 +323,55 @@ pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) ->
         }
         None => req.host.to_string(),
     };
-    host = host.to_ascii_lowercase();
-    if r.o.canonicalize == Some(true) {
+    let family = r.o.multistate.get("oAddressFamily").copied();
+    // An address is not lower-cased but put in its canonical form.
+    let was_addr = match address::canonical(&host, family).map_err(Error::invalid)? {
+        Some(canonical) => {
+            // Replaced only when it differs other than in case.
+            if !canonical.eq_ignore_ascii_case(&host) {
+                host = canonical;
+            }
+            true
+        }
+        None if address::looks_like_address(&host) => true,
+        None => {
+            host = host.to_ascii_lowercase();
+            false
+        }
+    };
+    let direct =
+        r.o.jump
+            .as_ref()
+            .is_none_or(|j| *j == jump::JumpValue::None)
+            && r.o.proxy_command.as_deref().is_none_or(|c| c == "none");
+    // Whether ssh would ask the DNS (resolve_canonicalize, ssh.c): for a
+    // name, not an address, when it connects directly (or `always`), if
+    // the name is anchored (a final `.`) or has few enough dots to be
+    // tried under a CanonicalDomains entry; and with
+    // CanonicalizePermittedCNAMEs, whatever CanonicalizeHostname says.
+    let canon = r.o.multistate.get("oCanonicalizeHostname").copied();
+    let enabled = matches!(canon, Some("yes" | "true" | "always"));
+    let always = canon == Some("always");
+    let mut dns = false;
+    if enabled && !was_addr && (direct || always) {
+        let dots = host.bytes().filter(|b| *b == b'.').count() as u32;
+        let domains =
+            r.o.canonical_domains
+                .as_ref()
+                .is_some_and(|d| !d.is_empty());
+        dns = host.ends_with('.') || (domains && dots <= r.o.canonical_max_dots.unwrap_or(1));
+    }
+    if !was_addr && r.o.permitted_cnames == Some(true) && (direct || always) {
+        dns = true;
+    }
+    if dns {
         return Err(Error::invalid(
-            "CanonicalizeHostname needs DNS and is unsupported in evaluation",
+            "with these CanonicalizeHostname settings ssh looks the host up in the DNS, which is unsupported in evaluation",
         ));
+    }
+    if enabled {
+        // ssh parses the configuration again, as for Match final.
+        r.want_final = true;
     }
     if r.want_final {
         r.o.hostname = Some(host.clone());
@@ -335,6 +386,9 @@ pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) ->
     }
 
     let port = r.o.port.unwrap_or(22);
+    // ssh lower-cases the alias before it uses it (%k, known_hosts).
+    let host_key_alias = r.o.host_key_alias.take().map(|a| a.to_ascii_lowercase());
+    r.o.host_key_alias.clone_from(&host_key_alias);
     let user =
         r.o.user
             .clone()
@@ -364,6 +418,11 @@ pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) ->
         let t = r.tilde(k, req.config_name, 0)?;
         user_known_hosts_files.push(r.expand(&t, &host, port, &user)?);
     }
+    // An agent socket path, expanded as ssh.c does before -G prints it.
+    let forward_agent_path = match &r.o.forward_agent_path {
+        Some(p) => Some(r.expand(&r.tilde(p, req.config_name, 0)?, &host, port, &user)?),
+        None => None,
+    };
     let control_path = match &r.o.control_path {
         Some(p) if p != "none" => {
             Some(r.expand(&r.tilde(p, req.config_name, 0)?, &host, port, &user)?)
@@ -371,21 +430,47 @@ pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) ->
         _ => None,
     };
     let o = r.o;
+    let ms = |op: &str, default: &'static str| o.multistate.get(op).copied().unwrap_or(default);
+    // ssh -G prints a multi-state option by the first name of its value.
+    let strict = match ms("oStrictHostKeyChecking", "ask") {
+        "true" | "yes" => "true",
+        "false" | "no" | "off" => "false",
+        v => v,
+    };
+    let control_master = match ms("oControlMaster", "false") {
+        "true" | "yes" => "true",
+        "false" | "no" => "false",
+        v => v,
+    };
+    let (proxy_jump, proxy_command) = match o.jump {
+        Some(jump::JumpValue::Hops(j)) => (Some(j.shown()), None),
+        _ => (
+            None,
+            o.proxy_command.filter(|c| !c.eq_ignore_ascii_case("none")),
+        ),
+    };
     Ok(Resolved {
         hostname: host,
         port,
         user,
         identity_files,
         certificate_files: o.certificate_files,
-        proxy_jump: o.jump.filter(|j| j != "none"),
-        proxy_command: o.proxy_command.filter(|c| c != "none"),
-        identities_only: o.identities_only.unwrap_or(false),
-        strict_host_key_checking: o.strict.unwrap_or("ask"),
+        proxy_jump,
+        proxy_command,
+        identities_only: matches!(ms("oIdentitiesOnly", "no"), "yes" | "true"),
+        strict_host_key_checking: strict,
         user_known_hosts_files,
-        host_key_alias: o.host_key_alias,
-        forward_agent: o.forward_agent.unwrap_or_else(|| "no".into()),
+        host_key_alias,
+        forward_agent: forward_agent_path.unwrap_or_else(|| {
+            if o.forward_agent.unwrap_or(false) {
+                "yes"
+            } else {
+                "no"
+            }
+            .into()
+        }),
         control_path,
-        control_master: o.control_master.unwrap_or("false"),
+        control_master,
         server_alive_interval: o.server_alive_interval.unwrap_or(0),
         connect_timeout: o.connect_timeout.flatten(),
     })
@@ -393,5 +478,165 @@ pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) ->
 
 #[cfg(test)]
 mod tests {
+    //! Resolution end to end over files in memory; each expectation is
+    //! what `ssh -G` (OpenSSH 9.2) prints for the same config, as the
+    //! differential (tests/ssh_parity.rs) checks against the real ssh.
     use super::*;
+    use crate::host::MemHost;
+
+    fn local() -> Local {
+        Local {
+            user: "me".into(),
+            home: "/home/me".into(),
+            hostname: "laptop.lan".into(),
+            uid: 1000,
+        }
+    }
+
+    fn resolve_in(files: &MemHost, config: &str, host: &str) -> Result<Resolved> {
+        let l = local();
+        let req = Request {
+            config,
+            config_name: "test",
+            host,
+            user: None,
+            port: None,
+            ssh_dir: Some("/home/me/.ssh"),
+            default_user: None,
+            local: &l,
+        };
+        resolve_cached(files, &req, &ConfigCache::default())
+    }
+
+    fn resolve(config: &str, host: &str) -> Result<Resolved> {
+        resolve_in(&MemHost::default(), config, host)
+    }
+
+    #[test]
+    fn proxy_settings_first_wins_as_readconf() {
+        let r = resolve(
+            "Host *\n  ProxyJump none\nHost *\n  ProxyCommand nc %h %p\n",
+            "www",
+        )
+        .unwrap();
+        assert_eq!(r.proxy_jump, None);
+        assert_eq!(r.proxy_command.as_deref(), Some("nc %h %p"));
+        let r = resolve("ProxyJump j1\nProxyCommand nc %h %p\n", "www").unwrap();
+        assert_eq!(r.proxy_jump.as_deref(), Some("j1"));
+        assert_eq!(r.proxy_command, None);
+        let r = resolve("ProxyCommand nc %h %p\nProxyJump j1\n", "www").unwrap();
+        assert_eq!(
+            (r.proxy_jump, r.proxy_command.as_deref()),
+            (None, Some("nc %h %p"))
+        );
+        let r = resolve("ProxyJump ssh://u@10.0.0.9:2200 # gw\n", "www").unwrap();
+        assert_eq!(r.proxy_jump.as_deref(), Some("u@[10.0.0.9]:2200"));
+    }
+
+    #[test]
+    fn addresses_are_canonical_and_names_lower_case() {
+        let host = |cfg: &str| resolve(cfg, "x").unwrap().hostname;
+        assert_eq!(host("HostName 10.1\n"), "10.0.0.1");
+        assert_eq!(host("HostName 0x7f.1\n"), "127.0.0.1");
+        assert_eq!(host("HostName FE80:0:0::1\n"), "fe80::1");
+        assert_eq!(host("HostName ::FFFF:10.0.0.1\n"), "::FFFF:10.0.0.1");
+        assert_eq!(host("HostName Web.Example.COM\n"), "web.example.com");
+        assert_eq!(host("HostName web.lan # comment\n"), "web.lan");
+        assert!(resolve("HostName fe80::1%eth0\n", "x").is_err());
+        let r = resolve("HostKeyAlias MyAlias\nControlPath /c/%k\n", "x").unwrap();
+        assert_eq!(r.host_key_alias.as_deref(), Some("myalias"));
+        assert_eq!(r.control_path.as_deref(), Some("/c/myalias"));
+    }
+
+    #[test]
+    fn values_are_checked_in_blocks_that_do_not_apply() {
+        for (cfg, says) in [
+            (
+                "Host other\n  Ciphers aes128-ctr,blowfish-cbc\n",
+                "Bad SSH2 cipher spec",
+            ),
+            ("Host other\n  Port 70000\n", "bad port"),
+            ("Host other\n  Port ssh\n", "service name"),
+            ("Host other\n  Compression maybe\n", "unsupported option"),
+            ("Host other\n  User a b\n", "extra arguments"),
+            (
+                "Host other\n  UseKeychain yes\n",
+                "Bad configuration option",
+            ),
+        ] {
+            let e = resolve(cfg, "www").unwrap_err().message;
+            assert!(e.contains(says), "{cfg}: {e}");
+        }
+        // Obsolete and alias keywords are accepted as ssh accepts them.
+        let r = resolve(
+            "Protocol 2\nUseRoaming no\nKeepAlive yes\nIdentityFile2 ~/.ssh/k\n",
+            "www",
+        )
+        .unwrap();
+        assert_eq!(r.identity_files, ["~/.ssh/k"]);
+    }
+
+    #[test]
+    fn forward_agent_keeps_the_first_socket_path() {
+        let fa = |cfg: &str| resolve(cfg, "www").unwrap().forward_agent;
+        assert_eq!(fa("ForwardAgent yes\n"), "yes");
+        assert_eq!(fa(""), "no");
+        assert_eq!(
+            fa("ForwardAgent ~/a.sock\nForwardAgent no\n"),
+            "/home/me/a.sock"
+        );
+        assert_eq!(fa("ForwardAgent no\nForwardAgent /x/%h\n"), "/x/www");
+    }
+
+    #[test]
+    fn canonicalisation_is_refused_only_where_ssh_asks_the_dns() {
+        let dns = "CanonicalizeHostname yes\nCanonicalDomains example.com\n";
+        assert!(resolve(dns, "www").unwrap_err().message.contains("DNS"));
+        // Too many dots to be tried under a domain, an address, a proxy:
+        // no lookup, only the second pass.
+        assert!(resolve(dns, "a.b.c").is_ok());
+        assert!(resolve(dns, "10.0.0.1").is_ok());
+        let r = resolve(
+            &format!("{dns}ProxyJump gw\nMatch canonical\n  User c\n"),
+            "www",
+        )
+        .unwrap();
+        assert_eq!(r.user, "c");
+    }
+
+    #[test]
+    fn includes_glob_in_sorted_order_from_ssh_dir() {
+        let files = MemHost::new([
+            ("/home/me/.ssh/conf.d/b.conf", "User from-b\n"),
+            ("/home/me/.ssh/conf.d/a.conf", "User from-a\n"),
+            ("/home/me/.ssh/conf.d/.hidden.conf", "User hidden\n"),
+            ("/home/me/.ssh/conf.d/c.txt", "User from-c\n"),
+        ]);
+        let r = resolve_in(&files, "Include conf.d/*.conf\n", "www").unwrap();
+        assert_eq!(r.user, "from-a");
+        let r = resolve_in(&files, "Include conf.d/*.txt ~/.ssh/none*\n", "www").unwrap();
+        assert_eq!(r.user, "from-c");
+    }
+
+    #[test]
+    fn match_lines() {
+        let user = |cfg: &str, host: &str| resolve(cfg, host).unwrap().user;
+        assert_eq!(user("Match host w*,!wx\n  User m\n", "www"), "m");
+        assert_eq!(user("Match host w*,!wx\n  User m\n", "wx"), "me");
+        assert_eq!(user("Match originalhost WWW\n  User o\n", "WWW"), "o");
+        assert_eq!(
+            user(
+                "Match final host web.lan\n  User f\nHost www\n  HostName web.lan\n",
+                "www"
+            ),
+            "f"
+        );
+        // An exec after a failing criterion is never run.
+        assert_eq!(
+            user("Match host nowhere exec false\n  User x\n", "www"),
+            "me"
+        );
+        assert!(resolve("Match exec true\n  User x\n", "www").is_err());
+        assert!(resolve("Match all host www\n", "www").is_err());
+    }
 }

@@ -1,17 +1,17 @@
 //! The options a deploy depends on, parsed and kept as OpenSSH 9.2's
 //! `process_config_line` does: the first obtained value wins, every value
 //! is checked whether or not its block applies.
-use super::keywords::KEYWORDS;
+use super::jump::{self, a2port, JumpValue};
+use super::keywords::{multistate, opcode, Algorithms};
 use super::tokens::{convtime, flag};
 use super::{err, Resolver};
 use crate::error::Result;
 use crate::ssh::pattern::{match_list, ListMatch};
 
 impl Resolver<'_> {
-    pub(super) fn check_keyword(&self, kw: &str, name: &str, line: usize) -> Result<()> {
-        if KEYWORDS.contains(&kw) {
-            return Ok(());
-        }
+    /// An unknown keyword is an error, unless `IgnoreUnknown` (set on an
+    /// earlier line) lists it.
+    fn unknown(&self, kw: &str, name: &str, line: usize) -> Result<()> {
         if let Some(ig) = &self.o.ignore_unknown {
             if match_list(kw, ig, true) == ListMatch::Yes {
                 return Ok(());
@@ -20,121 +20,204 @@ impl Resolver<'_> {
         Err(err(name, line, format!("Bad configuration option: {kw}")))
     }
 
+    /// One option line. Its value is checked whether or not its block
+    /// applies (`active`), as ssh does, and kept only where it applies and
+    /// nothing set the option before.
     pub(super) fn option(
         &mut self,
         kw: &str,
         rest: &str,
         args: &[String],
+        active: bool,
         name: &str,
         line: usize,
     ) -> Result<()> {
-        let first = args.first().cloned().unwrap_or_default();
-        let o = &mut self.o;
-        let bad = |what: &str| {
-            err(
-                name,
-                line,
-                format!("unsupported option \"{first}\" for {what}"),
-            )
+        let Some(op) = opcode(kw) else {
+            return self.unknown(kw, name, line);
         };
-        match kw {
-            "hostname" => {
-                o.hostname.get_or_insert(first);
+        let first = args.first().cloned().unwrap_or_default();
+        let e = |msg: String| err(name, line, msg);
+        // The options that take exactly one argument, not empty.
+        let single = |what: &str| -> Result<()> {
+            if first.is_empty() {
+                return Err(e(format!("missing argument for {what}")));
             }
-            "port" => {
-                let p: u16 = first
-                    .parse()
-                    .ok()
-                    .filter(|p| *p > 0)
-                    .ok_or_else(|| err(name, line, format!("bad port number \"{first}\"")))?;
-                o.port.get_or_insert(p);
+            if args.len() > 1 {
+                return Err(e(format!("keyword {kw} extra arguments at end of line")));
             }
-            "user" => {
-                o.user.get_or_insert(first);
+            Ok(())
+        };
+        if let Some(list) = Algorithms::of(op) {
+            single(kw)?;
+            if !list.accepts(&first) {
+                return Err(e(format!("{} '{first}'", list.what())));
             }
-            "identityfile" => {
-                if !o.identity_files.contains(&first) {
+            return Ok(());
+        }
+        let o = &mut self.o;
+        match op {
+            "oHostname" => {
+                single("HostName")?;
+                if active {
+                    o.hostname.get_or_insert(first);
+                }
+            }
+            "oPort" => {
+                single("Port")?;
+                let p = a2port(&first).map_err(e)?;
+                if active {
+                    o.port.get_or_insert(p);
+                }
+            }
+            "oUser" => {
+                single("User")?;
+                if active {
+                    o.user.get_or_insert(first);
+                }
+            }
+            "oIdentityFile" => {
+                single("IdentityFile")?;
+                if active && !o.identity_files.contains(&first) {
                     o.identity_files.push(first);
                 }
             }
-            "certificatefile" => {
-                if !o.certificate_files.contains(&first) {
+            "oCertificateFile" => {
+                single("CertificateFile")?;
+                if active && !o.certificate_files.contains(&first) {
                     o.certificate_files.push(first);
                 }
             }
-            "proxyjump" => {
-                if o.jump.is_none() && o.proxy_command.is_none() {
-                    o.jump = Some(rest.trim().to_string());
+            "oProxyJump" => {
+                let v = jump::parse(rest.trim_start_matches([' ', '\t', '=']))
+                    .map_err(|m| e(format!("Invalid ProxyJump \"{rest}\": {m}")))?;
+                match v {
+                    JumpValue::None => {
+                        if active && o.jump.is_none() {
+                            o.jump = Some(JumpValue::None);
+                        }
+                    }
+                    JumpValue::Hops(j) => {
+                        if active && o.jump.is_none() && o.proxy_command.is_none() {
+                            o.jump = Some(JumpValue::Hops(j));
+                            o.proxy_command = Some("none".into());
+                        }
+                    }
                 }
             }
-            "proxycommand" => {
-                if o.jump.is_none() && o.proxy_command.is_none() {
-                    o.proxy_command = Some(rest.to_string());
+            "oProxyCommand" => {
+                if active && o.proxy_command.is_none() {
+                    o.proxy_command = Some(rest.trim_start_matches([' ', '\t', '=']).to_string());
                 }
             }
-            "identitiesonly" => {
-                let v = flag(&first).ok_or_else(|| bad("IdentitiesOnly"))?;
-                o.identities_only.get_or_insert(v);
+            "oForwardAgent" => {
+                single("ForwardAgent")?;
+                // yes/no, or the path of an agent socket, which forwards.
+                // The first path is kept whatever the flag (ssh -G prints
+                // it instead of yes/no).
+                match flag(&first) {
+                    Some(v) => {
+                        if active {
+                            o.forward_agent.get_or_insert(v);
+                        }
+                    }
+                    None => {
+                        if first.starts_with('$')
+                            && !first.starts_with("${")
+                            && !valid_env_name(&first[1..])
+                        {
+                            return Err(e(format!("Invalid environment name {first}")));
+                        }
+                        if active {
+                            o.forward_agent.get_or_insert(true);
+                            o.forward_agent_path.get_or_insert(first);
+                        }
+                    }
+                }
             }
-            "stricthostkeychecking" => {
-                let v = match first.to_ascii_lowercase().as_str() {
-                    "true" | "yes" => "true",
-                    "false" | "no" | "off" => "false",
-                    "ask" => "ask",
-                    "accept-new" => "accept-new",
-                    _ => return Err(bad("StrictHostKeyChecking")),
-                };
-                o.strict.get_or_insert(v);
+            "oUserKnownHostsFile" => {
+                if args.iter().any(String::is_empty) || args.is_empty() {
+                    return Err(e(format!("keyword {kw} empty argument")));
+                }
+                if args.len() > 1 && args.iter().any(|a| a.eq_ignore_ascii_case("none")) {
+                    return Err(e(format!(
+                        "keyword {kw} \"none\" argument must appear alone."
+                    )));
+                }
+                if active {
+                    o.known_hosts.get_or_insert_with(|| args.to_vec());
+                }
             }
-            "controlmaster" => {
-                let v = match first.to_ascii_lowercase().as_str() {
-                    "true" | "yes" => "true",
-                    "false" | "no" => "false",
-                    "auto" => "auto",
-                    "ask" => "ask",
-                    "autoask" => "autoask",
-                    _ => return Err(bad("ControlMaster")),
-                };
-                o.control_master.get_or_insert(v);
+            "oHostKeyAlias" => {
+                single("HostKeyAlias")?;
+                if active {
+                    o.host_key_alias.get_or_insert(first);
+                }
             }
-            "userknownhostsfile" => {
-                o.known_hosts.get_or_insert_with(|| args.to_vec());
+            "oControlPath" => {
+                single("ControlPath")?;
+                if active {
+                    o.control_path.get_or_insert(first);
+                }
             }
-            "hostkeyalias" => {
-                o.host_key_alias.get_or_insert(first);
-            }
-            "forwardagent" => {
-                let v = match flag(&first) {
-                    Some(true) => "yes".to_string(),
-                    Some(false) => "no".to_string(),
-                    None => first,
-                };
-                o.forward_agent.get_or_insert(v);
-            }
-            "controlpath" => {
-                o.control_path.get_or_insert(first);
-            }
-            "serveraliveinterval" => {
-                let v = convtime(&first).ok_or_else(|| err(name, line, "invalid time value"))?;
-                o.server_alive_interval.get_or_insert(v);
-            }
-            "connecttimeout" => {
+            "oServerAliveInterval" | "oConnectTimeout" => {
+                single(kw)?;
                 let v = if first == "none" {
                     None
                 } else {
-                    Some(convtime(&first).ok_or_else(|| err(name, line, "invalid time value"))?)
+                    Some(convtime(&first).ok_or_else(|| e("invalid time value".into()))?)
                 };
-                o.connect_timeout.get_or_insert(v);
+                if active {
+                    if op == "oConnectTimeout" {
+                        o.connect_timeout.get_or_insert(v);
+                    } else {
+                        o.server_alive_interval.get_or_insert(v.unwrap_or(0));
+                    }
+                }
             }
-            "ignoreunknown" => {
-                o.ignore_unknown.get_or_insert(first);
+            "oIgnoreUnknown" => {
+                single("IgnoreUnknown")?;
+                if active {
+                    o.ignore_unknown.get_or_insert(first);
+                }
             }
-            "canonicalizehostname" => {
-                let v = !matches!(first.to_ascii_lowercase().as_str(), "no" | "false");
-                o.canonicalize.get_or_insert(v);
+            "oCanonicalDomains" => {
+                if active && o.canonical_domains.is_none() {
+                    let none = args.len() == 1 && args[0] == "none";
+                    o.canonical_domains = Some(if none { Vec::new() } else { args.to_vec() });
+                }
             }
-            _ => self.check_keyword(kw, name, line)?,
+            "oCanonicalizeMaxDots" => {
+                single(kw)?;
+                let v: u32 = first
+                    .parse()
+                    .map_err(|_| e(format!("integer value {first} is invalid.")))?;
+                if active {
+                    o.canonical_max_dots.get_or_insert(v);
+                }
+            }
+            "oCanonicalizePermittedCNAMEs" => {
+                if active && o.permitted_cnames.is_none() {
+                    o.permitted_cnames = Some(!(args.len() == 1 && args[0] == "none"));
+                }
+            }
+            "oDeprecated" | "oUnsupported" | "oIgnore" => {}
+            _ => {
+                if let Some(values) = multistate(op) {
+                    single(kw)?;
+                    let Some(v) = values.iter().find(|v| v.eq_ignore_ascii_case(&first)) else {
+                        return Err(e(format!("unsupported option \"{first}\".")));
+                    };
+                    if active {
+                        o.multistate.entry(op).or_insert(v);
+                    }
+                }
+            }
         }
         Ok(())
     }
+}
+
+/// `valid_env_name` (misc.c): letters, digits and `_`, not empty.
+fn valid_env_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }

@@ -41,7 +41,12 @@ impl Resolver<'_> {
                 'i' => {
                     let _ = write!(out, "{}", local.uid);
                 }
-                'j' => out.push_str(self.o.jump.as_deref().unwrap_or_default()),
+                // The jump host alone (ssh's `jump_host`).
+                'j' => {
+                    if let Some(super::jump::JumpValue::Hops(j)) = &self.o.jump {
+                        out.push_str(&j.host);
+                    }
+                }
                 'k' => out.push_str(self.o.host_key_alias.as_deref().unwrap_or(self.req.host)),
                 'L' => out.push_str(local.hostname.split('.').next().unwrap_or_default()),
                 'l' => out.push_str(&local.hostname),
