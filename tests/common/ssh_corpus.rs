@@ -190,6 +190,15 @@ pub fn hand_written() -> Vec<&'static str> {
         "CanonicalizeHostname yes\nMatch canonical\n  Port 2424\n",
         "CanonicalizeHostname always\nCanonicalDomains example.com\nCanonicalizeMaxDots 0\n",
         "CanonicalizeHostname maybe\n",
+        // Include globs are glob(3)'s: bracket expressions, escapes.
+        "Include @DIR@/conf.d/[b].conf\n",
+        "Include @DIR@/conf.d/[!a]*.conf\n",
+        "Include @DIR@/conf.d/[^b].conf\n",
+        "Include @DIR@/conf.d/[[:alpha:]].conf\n",
+        "Include @DIR@/conf.d/[.]hidden.conf\nPort 3\n",
+        "Include @DIR@/conf.d/.h*\n",
+        "Include @DIR@/c[o]nf.d/b.conf\n",
+        "Include @DIR@/conf.d/\\b.conf\n",
         // Proxy settings: the first of either wins as readconf.c decides.
         "ProxyCommand nc %h %p\nProxyJump j1\n",
         "ProxyJump none\nProxyJump j1\nProxyCommand x\n",

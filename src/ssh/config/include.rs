@@ -1,10 +1,9 @@
-//! `Include` as OpenSSH 9.2 does it (`readconf.c`, glob(3)): relative
+//! `Include` as OpenSSH 9.2 does it (`readconf.c`, its glob(3)): relative
 //! paths from `~/.ssh`, wildcards in any component, files read in sorted
 //! order, none found is not an error; and `~` in paths.
 use super::{err, Pass, Resolver};
 use crate::error::Result;
 use crate::host::FileType;
-use crate::ssh::pattern::match_pattern;
 
 impl Resolver<'_> {
     #[allow(clippy::too_many_arguments)]
@@ -59,7 +58,7 @@ impl Resolver<'_> {
             for base in &found {
                 let wild = part.contains(['*', '?', '[']);
                 if !wild {
-                    let p = format!("{base}/{part}");
+                    let p = format!("{base}/{}", unescape(part));
                     match self.host_fs.file_type(&p)? {
                         Some(FileType::Directory) if !last => next.push(p),
                         Some(_) if last => next.push(p),
@@ -82,7 +81,7 @@ impl Resolver<'_> {
                     if entry.starts_with('.') && !part.starts_with('.') {
                         continue;
                     }
-                    if match_pattern(entry.as_bytes(), part.as_bytes())
+                    if glob_match(entry.as_bytes(), part.as_bytes())
                         && (last || ft != FileType::Regular)
                     {
                         next.push(format!("{base}/{entry}"));
@@ -120,5 +119,175 @@ impl Resolver<'_> {
             ));
         }
         Ok(p.to_string())
+    }
+}
+
+/// A path component without wildcards, as glob(3) reads it: `\\x` is `x`.
+fn unescape(part: &str) -> String {
+    let mut out = String::with_capacity(part.len());
+    let mut chars = part.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One bracket expression at the start of `p` (just after `[`), as
+/// OpenSSH's glob (openbsd-compat/glob.c, which Debian's ssh uses) reads
+/// it: `!` negates (`^` does not), a `]` first is literal, `a-z`
+/// ranges, `\\` escapes, `[:class:]` names. `None` when it is not closed
+/// (the `[` is then an ordinary character); else whether `c` matches and
+/// the length of the expression after the `[`.
+fn bracket(c: u8, p: &[u8]) -> Option<(bool, usize)> {
+    let mut i = 0;
+    let negate = p.first() == Some(&b'!');
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    loop {
+        let ch = *p.get(i)?;
+        if ch == b']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        if ch == b'[' && p.get(i + 1) == Some(&b':') {
+            let end = p[i + 2..].windows(2).position(|w| w == b":]")?;
+            let class = &p[i + 2..i + 2 + end];
+            matched |= match class {
+                b"alpha" => c.is_ascii_alphabetic(),
+                b"digit" => c.is_ascii_digit(),
+                b"alnum" => c.is_ascii_alphanumeric(),
+                b"upper" => c.is_ascii_uppercase(),
+                b"lower" => c.is_ascii_lowercase(),
+                b"space" => c.is_ascii_whitespace() || c == 0x0b,
+                b"punct" => c.is_ascii_punctuation(),
+                b"xdigit" => c.is_ascii_hexdigit(),
+                b"blank" => c == b' ' || c == b'\t',
+                b"cntrl" => c.is_ascii_control(),
+                b"print" => (0x20..0x7f).contains(&c),
+                b"graph" => c.is_ascii_graphic(),
+                _ => false,
+            };
+            i += end + 4;
+            continue;
+        }
+        let lo = if ch == b'\\' {
+            i += 1;
+            *p.get(i)?
+        } else {
+            ch
+        };
+        i += 1;
+        if p.get(i) == Some(&b'-') && p.get(i + 1).is_some_and(|n| *n != b']') {
+            let mut hi = p[i + 1];
+            i += 2;
+            if hi == b'\\' {
+                hi = *p.get(i)?;
+                i += 1;
+            }
+            matched |= lo <= c && c <= hi;
+        } else {
+            matched |= c == lo;
+        }
+    }
+}
+
+/// glob(3)'s match of one directory entry against one pattern component
+/// (`*`, `?`, `[...]`, `\\` escapes). A leading `.` of the name is
+/// matched only by a literal `.` (the caller skips such names unless the
+/// pattern starts with one). Written here because the rules are OpenSSH's
+/// bundled BSD glob's (`[!...]` but not `[^...]`, `[:class:]`, escapes),
+/// which no glob crate follows exactly; OpenSSH's `*`/`?` matcher for
+/// `Host` patterns is a different function (`ssh::pattern`).
+pub fn glob_match(name: &[u8], pat: &[u8]) -> bool {
+    let (mut n, mut p) = (0usize, 0usize);
+    // Backtracking point for the last `*`: (pattern index after it, name index).
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        if p < pat.len() {
+            match pat[p] {
+                b'*' => {
+                    star = Some((p + 1, n));
+                    p += 1;
+                    continue;
+                }
+                b'?' if n < name.len() => {
+                    n += 1;
+                    p += 1;
+                    continue;
+                }
+                b'[' if n < name.len() => {
+                    if let Some((ok, len)) = bracket(name[n], &pat[p + 1..]) {
+                        if ok {
+                            n += 1;
+                            p += 1 + len;
+                            continue;
+                        }
+                    } else if name[n] == b'[' {
+                        n += 1;
+                        p += 1;
+                        continue;
+                    }
+                }
+                b'\\' if p + 1 < pat.len() && n < name.len() && name[n] == pat[p + 1] => {
+                    n += 1;
+                    p += 2;
+                    continue;
+                }
+                c if c != b'?' && c != b'[' && c != b'\\' && n < name.len() && name[n] == c => {
+                    n += 1;
+                    p += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        } else if n == name.len() {
+            return true;
+        }
+        match star {
+            Some((sp, sn)) if sn < name.len() => {
+                star = Some((sp, sn + 1));
+                p = sp;
+                n = sn + 1;
+            }
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_as_glibc() {
+        let m = |n: &str, p: &str| glob_match(n.as_bytes(), p.as_bytes());
+        assert!(m("a.conf", "*.conf"));
+        assert!(m("a.conf", "?.conf"));
+        assert!(!m("ab.conf", "?.conf"));
+        assert!(m("b.conf", "[abc].conf"));
+        assert!(!m("d.conf", "[abc].conf"));
+        assert!(m("d.conf", "[!abc].conf"));
+        // `^` is an ordinary character in OpenSSH's glob.
+        assert!(m("^.conf", "[^abc].conf"));
+        assert!(!m("d.conf", "[^abc].conf"));
+        assert!(m("5.conf", "[0-9].conf"));
+        assert!(m("x.conf", "[[:alpha:]].conf"));
+        assert!(m("].conf", "[]].conf"));
+        assert!(m("-.conf", "[a-].conf"));
+        assert!(m("[x", "[x"));
+        assert!(m("*", "\\*"));
+        assert!(!m("a", "\\*"));
+        assert!(m("abcabc", "*b*c"));
+        assert!(!m("abcab", "*b*c"));
+        assert_eq!(unescape("a\\*b"), "a*b");
     }
 }
