@@ -195,8 +195,15 @@ pub const RESOLVE_SSH_CONFIG: Builtin = Builtin {
     user localuser canonical final`); `Include` with globs, relative to
     `sshDir` (OpenSSH: `~/.ssh`); `%` tokens and `~` expanded where
     `ssh -G` expands them (`controlpath`, `userknownhostsfile`; not
-    `identityfile`). `Match exec`, hostname canonicalisation and `${VAR}`
-    are refused: they need commands, DNS or the environment.
+    `identityfile`, `forwardagent` paths too). Every keyword of OpenSSH's
+    table (aliases, deprecated ones) and every value is checked as ssh
+    checks it, in blocks that do not apply too; a `HostName` that is an
+    address takes ssh's canonical form (`10.1` is `10.0.0.1`);
+    `proxyjump` is printed as `ssh -G` prints it.
+
+    Refused, with the reason: `Match exec` where ssh would run the
+    command, `CanonicalizeHostname` where ssh would ask the DNS, `${VAR}`,
+    a `Port` given as a service name, a scoped IPv6 address.
 
     `local` gives the local user, home, host name and uid (`%u %d %l %L %i`,
     `~`, `Match localuser`, the default user). In impure evaluation they

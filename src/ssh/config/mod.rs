@@ -1,24 +1,33 @@
 //! ssh_config resolution as OpenSSH 9.2's `ssh -G -F <config> [-l user]
-//! [-p port] <host>` does it (`readconf.c`, `ssh.c`), for the options a
-//! deploy depends on.
+//! [-p port] <host>` does it (`readconf.c`, `ssh.c`, `misc.c` of Debian's
+//! 1:9.2p1 sources), for the options a deploy depends on. The parts:
+//!
+//! - `tokens`: a line into keyword and arguments (`argv_split`), times,
+//!   flags;
+//! - `keywords`: readconf.c's keyword table (aliases, deprecated and
+//!   unsupported entries) and the algorithm names lists are checked
+//!   against;
+//! - `options`: each option line, checked whether or not its block
+//!   applies, kept where it applies and nothing set it before;
+//! - `jump`: `ProxyJump` values, parsed and printed as ssh does;
+//! - `address`: host names that are addresses, in ssh's canonical form;
+//! - `matching`: `Match` lines; `include`: `Include` and its globs,
+//!   `~`; `percent`: `%` tokens;
+//! - this module: the passes over the files (`Host`, `Match final`,
+//!   hostname canonicalisation's second pass) and the result as `ssh -G`
+//!   prints it.
 //!
 //! The semantics kept: the first obtained value wins (lists: the first
 //! line wins, except `IdentityFile` and `CertificateFile`, which
 //! accumulate without duplicates); `Host` patterns (`*`, `?`, `!`) match
-//! the host case-sensitively, `Match` criteria `all`, `host`,
-//! `originalhost`, `user`, `localuser`, `canonical`, `final`; a
-//! `Match final` anywhere makes a second pass with the resolved, lower-cased
-//! host name; `Include` with globs, relative paths taken from `~/.ssh`
-//! (the `sshDir` argument); `HostName` with `%h`; `%` tokens in
-//! `ControlPath` and `UserKnownHostsFile` (which `ssh -G` prints expanded;
-//! `IdentityFile` it prints as written); `~`; quoting; `Key=Value`;
-//! case-insensitive keywords; comments; unknown keywords are errors unless
-//! `IgnoreUnknown` lists them.
+//! the host case-sensitively; a `Match final` anywhere, or hostname
+//! canonicalisation, makes a second pass with the resolved host name.
 //!
 //! Not supported in evaluation, with an error saying so: `Match exec`
 //! where it would run a command (after a failed criterion of the same
 //! line OpenSSH skips it, and so does this), hostname canonicalisation
-//! (needs DNS), `${VAR}` environment expansion.
+//! where ssh would ask the DNS, `${VAR}` environment expansion, service
+//! names for ports, scoped IPv6 addresses.
 
 mod address;
 mod include;
