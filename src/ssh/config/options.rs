@@ -200,6 +200,46 @@ impl Resolver<'_> {
                     o.permitted_cnames = Some(!(args.len() == 1 && args[0] == "none"));
                 }
             }
+            // Checked, not kept: integers, times, log levels.
+            "oConnectionAttempts"
+            | "oNumberOfPasswordPrompts"
+            | "oServerAliveCountMax"
+            | "oRequiredRSASize" => {
+                single(kw)?;
+                // atoi_err: strtonum(0, INT_MAX).
+                let t = first.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+                let digits = t.strip_prefix('+').unwrap_or(t);
+                let ok = !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && digits.parse::<i32>().is_ok();
+                if !ok {
+                    return Err(e(format!("integer value {first} is invalid.")));
+                }
+            }
+            "oForwardX11Timeout" => {
+                single(kw)?;
+                if first != "none" && convtime(&first).is_none() {
+                    return Err(e("invalid time value.".into()));
+                }
+            }
+            "oControlPersist" => {
+                single(kw)?;
+                if !matches!(first.as_str(), "yes" | "true" | "no" | "false")
+                    && convtime(&first).is_none()
+                {
+                    return Err(e("Bad ControlPersist argument.".into()));
+                }
+            }
+            "oLogLevel" => {
+                single(kw)?;
+                const LEVELS: &[&str] = &[
+                    "SILENT", "QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1",
+                    "DEBUG2", "DEBUG3",
+                ];
+                if !LEVELS.iter().any(|l| l.eq_ignore_ascii_case(&first)) {
+                    return Err(e(format!("unsupported log level '{first}'")));
+                }
+            }
             "oDeprecated" | "oUnsupported" | "oIgnore" => {}
             _ => {
                 if let Some(values) = multistate(op) {
