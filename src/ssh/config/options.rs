@@ -240,6 +240,68 @@ impl Resolver<'_> {
                     return Err(e(format!("unsupported log level '{first}'")));
                 }
             }
+            // One argument, not empty (readconf.c's parse_string and
+            // parse_agent_path).
+            "oXAuthLocation"
+            | "oPreferredAuthentications"
+            | "oBindAddress"
+            | "oBindInterface"
+            | "oPKCS11Provider"
+            | "oSecurityKeyProvider"
+            | "oKbdInteractiveDevices"
+            | "oGssClientIdentity"
+            | "oGssServerIdentity"
+            | "oRevokedHostKeys"
+            | "oIdentityAgent" => single(kw)?,
+            "oFingerprintHash" => {
+                single(kw)?;
+                const HASHES: &[&str] = &["md5", "sha1", "sha256", "sha384", "sha512"];
+                if !HASHES.iter().any(|h| h.eq_ignore_ascii_case(&first)) {
+                    return Err(e(format!("Invalid hash algorithm \"{first}\".")));
+                }
+            }
+            "oEscapeChar" => {
+                single(kw)?;
+                let b = first.as_bytes();
+                let ok = first == "none"
+                    || b.len() == 1
+                    || (b.len() == 2 && b[0] == b'^' && (64..128).contains(&b[1]));
+                if !ok {
+                    return Err(e("Bad escape character.".into()));
+                }
+            }
+            "oStreamLocalBindMask" => {
+                // strtol base 8: leading octal digits, anything after.
+                let digits: String = first
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_digit(8))
+                    .collect();
+                if first.is_empty() {
+                    return Err(e("Missing StreamLocalBindMask argument.".into()));
+                }
+                if digits.is_empty() || u32::from_str_radix(&digits, 8).map_or(true, |v| v > 0o777)
+                {
+                    return Err(e("Bad mask.".into()));
+                }
+                if args.len() > 1 {
+                    return Err(e(format!("keyword {kw} extra arguments at end of line")));
+                }
+            }
+            "oAddKeysToAgent" => {
+                const VALUES: &[&str] = &["true", "false", "yes", "no", "ask", "confirm"];
+                let value = VALUES.iter().find(|v| v.eq_ignore_ascii_case(&first));
+                let second = args.get(1);
+                let ok = match (value, second) {
+                    (Some(&"confirm"), Some(t)) => convtime(t).is_some(),
+                    (None, None) => convtime(&first).is_some(),
+                    (Some(_), None) => true,
+                    _ => false,
+                };
+                if !ok || args.len() > 2 {
+                    return Err(e("unsupported option".into()));
+                }
+            }
             "oDeprecated" | "oUnsupported" | "oIgnore" => {}
             _ => {
                 if let Some(values) = multistate(op) {
