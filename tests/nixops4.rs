@@ -21,7 +21,7 @@
 mod common;
 use common::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 /// nixops4's bin and source directories for the Nix under test, or `None`
@@ -58,16 +58,47 @@ struct Apply {
     out: String,
 }
 
+/// One deployment directory (nixops4.nix, the state file), its throwaway
+/// Nix environment, a deploy key and a state root under /srv.
 struct Deployment {
     nix: Nix,
     work: tempfile::TempDir,
     bin: PathBuf,
     src: PathBuf,
+    keys: tempfile::TempDir,
     key: PathBuf,
-    state_root: PathBuf,
+    user_pub: String,
+    state_root: tempfile::TempDir,
 }
 
 impl Deployment {
+    fn new(bin: PathBuf, src: PathBuf) -> Deployment {
+        let keys = tempfile::tempdir().unwrap();
+        let (key, user_pub) = keygen(keys.path(), "deploy");
+        // The state directories are made under /srv (an allowed tree), as
+        // root: the target is this machine.
+        std::fs::create_dir_all("/srv").unwrap();
+        let state_root = tempfile::Builder::new()
+            .prefix("jen-nixops4-")
+            .tempdir_in("/srv")
+            .unwrap();
+        Deployment {
+            nix: Nix::new(),
+            work: tempfile::tempdir().unwrap(),
+            bin,
+            src,
+            keys,
+            key,
+            user_pub,
+            state_root,
+        }
+    }
+
+    /// A new host key pair in the deployment's key directory.
+    fn host_key(&self, name: &str) -> PathBuf {
+        keygen(self.keys.path(), name).0
+    }
+
     /// Write nixops4.nix for the example with these extra site settings.
     fn site(&self, port: u16, extra: &str) {
         let site = format!(
@@ -90,7 +121,7 @@ impl Deployment {
             local = nix_str(&self.bin.join("nixops4-resources-local").to_string_lossy()),
             jen = nix_str(env!("CARGO_BIN_EXE_jen")),
             key = nix_str(&self.key.to_string_lossy()),
-            root = nix_str(&self.state_root.to_string_lossy()),
+            root = nix_str(&self.state_root.path().to_string_lossy()),
         );
         std::fs::write(self.work.path().join("nixops4.nix"), site).unwrap();
     }
@@ -136,19 +167,6 @@ impl Deployment {
     }
 }
 
-fn fingerprint(public: &Path) -> String {
-    let out = Command::new("ssh-keygen")
-        .arg("-lf")
-        .arg(public)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string()
-}
-
 /// The example's sites are owned by `fsrest`; the target (this machine)
 /// must have that user, as the real host does.
 fn ensure_user(name: &str) {
@@ -179,26 +197,13 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
         return;
     };
     ensure_user("fsrest");
-    let keys = tempfile::tempdir().unwrap();
-    let (user_key, user_pub) = keygen(keys.path(), "deploy");
-    let (host_a, _) = keygen(keys.path(), "host-a");
-    let (host_b, _) = keygen(keys.path(), "host-b");
+    let d = Deployment::new(bin, src);
+    let host_a = d.host_key("host-a");
+    let host_b = d.host_key("host-b");
     let fp_a = fingerprint(&host_a);
     let fp_b = fingerprint(&host_b);
-    std::fs::create_dir_all("/srv").unwrap();
-    let state_root = tempfile::Builder::new()
-        .prefix("jen-nixops4-")
-        .tempdir_in("/srv")
-        .unwrap();
-    let d = Deployment {
-        nix: Nix::new(),
-        work: tempfile::tempdir().unwrap(),
-        bin,
-        src,
-        key: user_key,
-        state_root: state_root.path().to_path_buf(),
-    };
-    let dir = |site: &str| state_root.path().join(format!("var/{site}"));
+    let user_pub = d.user_pub.clone();
+    let dir = |site: &str| d.state_root.path().join(format!("var/{site}"));
 
     // 1. First apply: key pinned, directories made.
     let sshd = Sshd::with(&host_a, &user_pub);
@@ -309,23 +314,9 @@ fn nixops4_apply_of_an_invalid_network_stops_in_evaluation_with_every_violation(
     let Some((bin, src)) = nixops4() else {
         return;
     };
-    let keys = tempfile::tempdir().unwrap();
-    let (user_key, user_pub) = keygen(keys.path(), "deploy");
-    let (host, _) = keygen(keys.path(), "host");
-    std::fs::create_dir_all("/srv").unwrap();
-    let state_root = tempfile::Builder::new()
-        .prefix("jen-nixops4-")
-        .tempdir_in("/srv")
-        .unwrap();
-    let d = Deployment {
-        nix: Nix::new(),
-        work: tempfile::tempdir().unwrap(),
-        bin,
-        src,
-        key: user_key,
-        state_root: state_root.path().to_path_buf(),
-    };
-    let sshd = Sshd::with(&host, &user_pub);
+    let d = Deployment::new(bin, src);
+    let host = d.host_key("host");
+    let sshd = Sshd::with(&host, &d.user_pub);
     d.site(
         sshd.port,
         &format!(
@@ -350,7 +341,7 @@ fn nixops4_apply_of_an_invalid_network_stops_in_evaluation_with_every_violation(
     // Nothing was touched: no state file, no directory, no provider run.
     assert!(d.state_file().is_none(), "a state file was written");
     assert_eq!(
-        std::fs::read_dir(state_root.path()).unwrap().count(),
+        std::fs::read_dir(d.state_root.path()).unwrap().count(),
         0,
         "something was made on the target"
     );

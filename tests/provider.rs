@@ -5,11 +5,11 @@
 
 mod common;
 
-use common::{keygen, project_root, shared, Sshd};
+use common::{fingerprint, keygen, project_root, shared, Sshd};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 fn conformance_dir() -> Option<PathBuf> {
@@ -135,21 +135,6 @@ fn update(type_name: &str, old_inputs: Value, old_outputs: Value, inputs: Value)
     json!({ "updateResourceRequest": {
         "resource": { "type": type_name, "inputProperties": old_inputs, "outputProperties": old_outputs },
         "inputProperties": inputs } })
-}
-
-fn fingerprint(public_key_file: &Path) -> String {
-    let out = Command::new("ssh-keygen")
-        .arg("-lf")
-        .arg(public_key_file)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string()
 }
 
 fn bare_key(line: &str) -> String {

@@ -347,6 +347,27 @@ pub fn keygen(dir: &std::path::Path, name: &str) -> (PathBuf, String) {
     (key, public.trim().to_string())
 }
 
+/// The `SHA256:` fingerprint of a key (private or public) as
+/// `ssh-keygen -lf` prints it: the oracle the provider's output is held to.
+pub fn fingerprint(key: &std::path::Path) -> String {
+    let out = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(key)
+        .output()
+        .expect("ssh-keygen (openssh-client)");
+    assert!(
+        out.status.success(),
+        "ssh-keygen -lf {}: {out:?}",
+        key.display()
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string()
+}
+
 impl Drop for Sshd {
     fn drop(&mut self) {
         let _ = self.child.kill();
