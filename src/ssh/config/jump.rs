@@ -53,17 +53,10 @@ impl Jump {
 /// looked up (that reads the deploying machine's /etc/services), so they
 /// are reported as such.
 pub fn a2port(s: &str) -> Result<u16, String> {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let digits = t.strip_prefix('+').unwrap_or(t);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return match digits.trim_start_matches('0').len() {
-            0 => Err(format!("bad port \"{s}\"")),
-            n if n > 5 => Err(format!("bad port \"{s}\"")),
-            _ => match digits.parse::<u32>() {
-                Ok(p) if (1..=65535).contains(&p) => Ok(p as u16),
-                _ => Err(format!("bad port \"{s}\"")),
-            },
-        };
+    match super::tokens::strtonum(s, 0, 65535) {
+        Some(p) if p > 0 => return Ok(p as u16),
+        Some(_) => return Err(format!("bad port \"{s}\"")),
+        None => {}
     }
     if s.bytes().any(|b| b.is_ascii_alphabetic())
         && s.bytes()

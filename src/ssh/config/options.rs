@@ -1,6 +1,8 @@
-//! The options a deploy depends on, parsed and kept as OpenSSH 9.2's
-//! `process_config_line` does: the first obtained value wins, every value
-//! is checked whether or not its block applies.
+//! Option lines as OpenSSH 9.2's `process_config_line` reads them: the
+//! options a deploy depends on are kept (the first obtained value wins);
+//! the values of those and of many others are checked whether or not
+//! their block applies. Not yet checked: the forwarding, environment,
+//! `IPQoS` and `RekeyLimit` forms.
 use super::jump::{self, a2port, JumpValue};
 use super::keywords::{multistate, opcode, Algorithms};
 use super::tokens::{convtime, flag};
@@ -188,9 +190,7 @@ impl Resolver<'_> {
             }
             "oCanonicalizeMaxDots" => {
                 single(kw)?;
-                let v: u32 = first
-                    .parse()
-                    .map_err(|_| e(format!("integer value {first} is invalid.")))?;
+                let v = int_value(&first).map_err(e)?;
                 if active {
                     o.canonical_max_dots.get_or_insert(v);
                 }
@@ -206,15 +206,7 @@ impl Resolver<'_> {
             | "oServerAliveCountMax"
             | "oRequiredRSASize" => {
                 single(kw)?;
-                // atoi_err: strtonum(0, INT_MAX).
-                let t = first.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-                let digits = t.strip_prefix('+').unwrap_or(t);
-                let ok = !digits.is_empty()
-                    && digits.bytes().all(|b| b.is_ascii_digit())
-                    && digits.parse::<i32>().is_ok();
-                if !ok {
-                    return Err(e(format!("integer value {first} is invalid.")));
-                }
+                int_value(&first).map_err(e)?;
             }
             "oForwardX11Timeout" => {
                 single(kw)?;
@@ -317,6 +309,13 @@ impl Resolver<'_> {
         }
         Ok(())
     }
+}
+
+/// `atoi_err` (misc.c): an integer option's value, 0 to `INT_MAX`.
+fn int_value(s: &str) -> std::result::Result<u32, String> {
+    super::tokens::strtonum(s, 0, i32::MAX.into())
+        .map(|v| v as u32)
+        .ok_or_else(|| format!("integer value {s} is invalid."))
 }
 
 /// `valid_env_name` (misc.c): letters, digits and `_`, not empty.

@@ -69,6 +69,24 @@ pub fn split_line(line: &str) -> Option<(String, String)> {
     Some((keyword, rest.to_string()))
 }
 
+/// OpenSSH's `strtonum` (a decimal `strtoll` that must use the whole
+/// string: leading blanks, an optional sign, digits) within `min..=max`,
+/// which `atoi_err` (integer options) and `a2port` (ports) use.
+pub fn strtonum(s: &str, min: i64, max: i64) -> Option<i64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v: i64 = digits.parse().ok()?;
+    let v = if negative { -v } else { v };
+    (min..=max).contains(&v).then_some(v)
+}
+
 /// OpenSSH's `convtime`: `90`, `1m30s`, `2h`, `1w`.
 pub fn convtime(s: &str) -> Option<u64> {
     if s.is_empty() {
@@ -125,6 +143,18 @@ mod tests {
             ("hostname".into(), "a.b".into())
         );
         assert_eq!(split_line("# c"), None);
+    }
+
+    #[test]
+    fn numbers_as_strtonum() {
+        assert_eq!(strtonum("22", 0, 65535), Some(22));
+        assert_eq!(strtonum(" +022", 0, 65535), Some(22));
+        assert_eq!(strtonum("-0", 0, 10), Some(0));
+        assert_eq!(strtonum("-1", 0, 10), None);
+        assert_eq!(strtonum("2147483648", 0, i32::MAX.into()), None);
+        assert_eq!(strtonum("99999999999999999999999", 0, 10), None);
+        assert_eq!(strtonum("2x", 0, 10), None);
+        assert_eq!(strtonum("", 0, 10), None);
     }
 
     #[test]
