@@ -194,10 +194,11 @@ pub const RESOLVE_SSH_CONFIG: Builtin = Builtin {
     first obtained value wins; `Host` and `Match` (`all host originalhost
     user localuser canonical final`); `Include` with globs, relative to
     `sshDir` (OpenSSH: `~/.ssh`); `%` tokens and `~` expanded where
-    `ssh -G` expands them (`controlpath`, `userknownhostsfile`; not
-    `identityfile`, `forwardagent` paths too). Every keyword of OpenSSH's
-    table (aliases, deprecated ones) and every value is checked as ssh
-    checks it, in blocks that do not apply too; a `HostName` that is an
+    `ssh -G` expands them (`controlpath`, `userknownhostsfile`,
+    `forwardagent` socket paths; not `identityfile`). Every keyword of
+    OpenSSH's table (aliases, deprecated ones) is known, and values are
+    checked as ssh checks them, in blocks that do not apply too (not yet
+    the forwarding, environment, `IPQoS` and `RekeyLimit` forms); a `HostName` that is an
     address takes ssh's canonical form (`10.1` is `10.0.0.1`);
     `proxyjump` is printed as `ssh -G` prints it.
 

@@ -99,6 +99,11 @@ struct Options {
     permitted_cnames: Option<bool>,
 }
 
+/// ssh's `option_clear_or_none`: unset, or `none` in any case.
+fn clear_or_none(v: Option<&str>) -> bool {
+    v.is_none_or(|v| v.eq_ignore_ascii_case("none"))
+}
+
 fn err(name: &str, line: usize, msg: impl std::fmt::Display) -> Error {
     Error::invalid(format!("{name} line {line}: {msg}"))
 }
@@ -352,7 +357,7 @@ pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) ->
         r.o.jump
             .as_ref()
             .is_none_or(|j| *j == jump::JumpValue::None)
-            && r.o.proxy_command.as_deref().is_none_or(|c| c == "none");
+            && clear_or_none(r.o.proxy_command.as_deref());
     // Whether ssh would ask the DNS (resolve_canonicalize, ssh.c): for a
     // name, not an address, when it connects directly (or `always`), if
     // the name is anchored (a final `.`) or has few enough dots to be
@@ -396,8 +401,9 @@ pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) ->
 
     let port = r.o.port.unwrap_or(22);
     // ssh lower-cases the alias before it uses it (%k, known_hosts).
-    let host_key_alias = r.o.host_key_alias.take().map(|a| a.to_ascii_lowercase());
-    r.o.host_key_alias.clone_from(&host_key_alias);
+    if let Some(a) = &mut r.o.host_key_alias {
+        a.make_ascii_lowercase();
+    }
     let user =
         r.o.user
             .clone()
@@ -422,20 +428,13 @@ pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) ->
         r.o.known_hosts
             .clone()
             .unwrap_or_else(|| vec!["~/.ssh/known_hosts".into(), "~/.ssh/known_hosts2".into()]);
-    let mut user_known_hosts_files = Vec::with_capacity(known.len());
-    for k in &known {
-        let t = r.tilde(k, req.config_name, 0)?;
-        user_known_hosts_files.push(r.expand(&t, &host, port, &user)?);
-    }
+    // The paths ssh -G prints expanded: `~`, then `%` tokens.
+    let path = |p: &str| r.expand(&r.tilde(p, req.config_name, 0)?, &host, port, &user);
+    let user_known_hosts_files = known.iter().map(|k| path(k)).collect::<Result<Vec<_>>>()?;
     // An agent socket path, expanded as ssh.c does before -G prints it.
-    let forward_agent_path = match &r.o.forward_agent_path {
-        Some(p) => Some(r.expand(&r.tilde(p, req.config_name, 0)?, &host, port, &user)?),
-        None => None,
-    };
-    let control_path = match &r.o.control_path {
-        Some(p) if p != "none" => {
-            Some(r.expand(&r.tilde(p, req.config_name, 0)?, &host, port, &user)?)
-        }
+    let forward_agent_path = r.o.forward_agent_path.as_deref().map(path).transpose()?;
+    let control_path = match r.o.control_path.as_deref() {
+        Some(p) if p != "none" => Some(path(p)?),
         _ => None,
     };
     let o = r.o;
@@ -453,10 +452,7 @@ pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) ->
     };
     let (proxy_jump, proxy_command) = match o.jump {
         Some(jump::JumpValue::Hops(j)) => (Some(j.shown()), None),
-        _ => (
-            None,
-            o.proxy_command.filter(|c| !c.eq_ignore_ascii_case("none")),
-        ),
+        _ => (None, o.proxy_command.filter(|c| !clear_or_none(Some(c)))),
     };
     Ok(Resolved {
         hostname: host,
@@ -469,7 +465,7 @@ pub fn resolve_cached(host_fs: &dyn Host, req: &Request, cache: &ConfigCache) ->
         identities_only: matches!(ms("oIdentitiesOnly", "no"), "yes" | "true"),
         strict_host_key_checking: strict,
         user_known_hosts_files,
-        host_key_alias,
+        host_key_alias: o.host_key_alias,
         forward_agent: forward_agent_path.unwrap_or_else(|| {
             if o.forward_agent.unwrap_or(false) {
                 "yes"
