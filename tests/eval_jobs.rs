@@ -16,10 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// `scripts/install-nix-eval-jobs --release` decides. A Nix that has a
 /// release but no binary is a failure: scripts/test installs it.
 fn nix_eval_jobs() -> Option<std::path::PathBuf> {
-    let version = nix_prefix()
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let version = nix_version();
     let release = std::process::Command::new(project_root().join("scripts/install-nix-eval-jobs"))
         .args([&version, "--release"])
         .output()

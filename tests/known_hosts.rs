@@ -107,13 +107,7 @@ fn known_host_keys_agree_with_ssh_keygen() {
         }
         assert!(c.status().unwrap().success());
         let pubkey = std::fs::read_to_string(f.with_extension("pub")).unwrap();
-        keys.push(
-            pubkey
-                .split_whitespace()
-                .take(2)
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
+        keys.push(bare_key(&pubkey));
     }
     let mut g = Gen(0x6b6e6f776e);
     let mut files = Vec::new();

@@ -41,11 +41,7 @@ fn the_example_network_plans_with_defaults_mounts_and_units() {
         let host_key =
             std::fs::read_to_string(project_root().join("examples/jen/keys/www_host_ed25519.pub"))
                 .unwrap();
-        let host_key: String = host_key
-            .split_whitespace()
-            .take(2)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let host_key = bare_key(&host_key);
         assert_eq!(t["hostPublicKey"], json!(host_key), "{variant}");
         assert_eq!(t["lockout"], json!(false), "{variant}: {t}");
         assert!(t["identityFiles"][0]

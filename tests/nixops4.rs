@@ -29,10 +29,7 @@ use std::process::Command;
 /// `scripts/install-nixops4` decides. A newer Nix without the build is a
 /// failure: scripts/test installs it.
 fn nixops4() -> Option<(PathBuf, PathBuf)> {
-    let version = nix_prefix()
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let version = nix_version();
     let check = Command::new(project_root().join("scripts/install-nixops4"))
         .args([&version, "--check"])
         .output()
@@ -94,9 +91,28 @@ impl Deployment {
         }
     }
 
-    /// A new host key pair in the deployment's key directory.
-    fn host_key(&self, name: &str) -> PathBuf {
-        keygen(self.keys.path(), name).0
+    /// A new host key pair in the deployment's key directory: the private
+    /// key's path and the public key as `hostPublicKey` gives it.
+    fn host_key(&self, name: &str) -> (PathBuf, String) {
+        let (key, public) = keygen(self.keys.path(), name);
+        (key, bare_key(&public))
+    }
+
+    /// Both sites' state directories are there, owned by `fsrest`, with
+    /// `mode`; `when` says after what.
+    fn assert_sites(&self, mode: u32, when: &str) {
+        for site in ["jekor.com", "jekos.net"] {
+            let dir = self.state_root.path().join(format!("var/{site}"));
+            let m = std::fs::metadata(&dir)
+                .unwrap_or_else(|e| panic!("{}: {e} ({when})", dir.display()));
+            assert!(m.is_dir(), "{site} is not a directory ({when})");
+            assert_eq!(m.uid(), uid_of("fsrest"), "{site} owner ({when})");
+            assert_eq!(
+                m.permissions().mode() & 0o7777,
+                mode,
+                "{site} mode ({when})"
+            );
+        }
     }
 
     /// Write nixops4.nix for the example with these extra site settings.
@@ -198,12 +214,11 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
     };
     ensure_user("fsrest");
     let d = Deployment::new(bin, src);
-    let host_a = d.host_key("host-a");
-    let host_b = d.host_key("host-b");
+    let (host_a, host_a_bare) = d.host_key("host-a");
+    let (host_b, host_b_bare) = d.host_key("host-b");
     let fp_a = fingerprint(&host_a);
     let fp_b = fingerprint(&host_b);
     let user_pub = d.user_pub.clone();
-    let dir = |site: &str| d.state_root.path().join(format!("var/{site}"));
 
     // 1. First apply: key pinned, directories made.
     let sshd = Sshd::with(&host_a, &user_pub);
@@ -212,22 +227,11 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
     let first = d.apply();
     assert!(first.ok, "first apply failed:\n{}", first.out);
     let state = d.state_file().expect("the state file is written");
-    let host_a_pub = std::fs::read_to_string(format!("{}.pub", host_a.display())).unwrap();
-    let host_a_bare: String = host_a_pub
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ");
     assert!(
         state.contains(&host_a_bare),
         "the state pins the host's key {host_a_bare}:\n{state}"
     );
-    for site in ["jekor.com", "jekos.net"] {
-        let m = std::fs::metadata(dir(site)).unwrap();
-        assert!(m.is_dir());
-        assert_eq!(m.uid(), uid_of("fsrest"), "{site} owner");
-        assert_eq!(m.permissions().mode() & 0o7777, 0o750, "{site} mode");
-    }
+    d.assert_sites(0o750, "the first apply");
 
     // 2. Second apply: nothing changes.
     let second = d.apply();
@@ -237,11 +241,7 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
         state,
         "a second apply changed the state"
     );
-    for site in ["jekor.com", "jekos.net"] {
-        let m = std::fs::metadata(dir(site)).unwrap();
-        assert_eq!(m.uid(), uid_of("fsrest"), "{site} owner");
-        assert_eq!(m.permissions().mode() & 0o7777, 0o750, "{site} mode");
-    }
+    d.assert_sites(0o750, "the second apply");
 
     // 3. The host's key replaced, the deployment unchanged: nixops4 skips
     //    the unchanged ssh_target, and state_dirs (stateless, so run on
@@ -270,14 +270,7 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
         state,
         "a refused apply changed the state"
     );
-    for site in ["jekor.com", "jekos.net"] {
-        let m = std::fs::metadata(dir(site)).unwrap();
-        assert_eq!(
-            m.permissions().mode() & 0o7777,
-            0o750,
-            "{site} changed by a refused apply"
-        );
-    }
+    d.assert_sites(0o750, "a refused apply");
 
     // 4. acceptChangedKey: the new key is pinned, and a change lands.
     d.site(port, r#"mode = "0770"; acceptChangedKey = true;"#);
@@ -287,25 +280,12 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
         "apply with acceptChangedKey failed:\n{}",
         accepted.out
     );
-    let host_b_pub = std::fs::read_to_string(format!("{}.pub", host_b.display())).unwrap();
-    let host_b_bare: String = host_b_pub
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ");
     let state = d.state_file().unwrap();
     assert!(
         state.contains(&host_b_bare),
         "the new key is pinned:\n{state}"
     );
-    for site in ["jekor.com", "jekos.net"] {
-        let m = std::fs::metadata(dir(site)).unwrap();
-        assert_eq!(
-            m.permissions().mode() & 0o7777,
-            0o770,
-            "{site} mode after accept"
-        );
-    }
+    d.assert_sites(0o770, "the apply with acceptChangedKey");
     drop(sshd);
 }
 
@@ -315,7 +295,7 @@ fn nixops4_apply_of_an_invalid_network_stops_in_evaluation_with_every_violation(
         return;
     };
     let d = Deployment::new(bin, src);
-    let host = d.host_key("host");
+    let (host, _) = d.host_key("host");
     let sshd = Sshd::with(&host, &d.user_pub);
     d.site(
         sshd.port,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fingerprint, keygen, project_root, shared, Sshd};
+use common::{bare_key, fingerprint, keygen, project_root, shared, Sshd};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::MetadataExt;
@@ -135,13 +135,6 @@ fn update(type_name: &str, old_inputs: Value, old_outputs: Value, inputs: Value)
     json!({ "updateResourceRequest": {
         "resource": { "type": type_name, "inputProperties": old_inputs, "outputProperties": old_outputs },
         "inputProperties": inputs } })
-}
-
-fn bare_key(line: &str) -> String {
-    line.split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[test]

@@ -28,7 +28,16 @@
 { lib, ... }:
 let
   inherit (lib) mkOption types;
-  port = types.ints.between 1 65535;
+  # How a host is reached, the same in both resource types' inputs.
+  hostOption = mkOption {
+    type = types.str;
+    description = "Host name or address.";
+  };
+  portOption = mkOption {
+    type = types.ints.between 1 65535;
+    default = 22;
+    description = "SSH port of the host.";
+  };
   publicKey = types.strMatching "(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*";
 in
 {
@@ -55,15 +64,8 @@ in
       '';
       requireState = true;
       inputs.options = {
-        host = mkOption {
-          type = types.str;
-          description = "Host name or address the key is read from.";
-        };
-        port = mkOption {
-          type = port;
-          default = 22;
-          description = "SSH port of the host.";
-        };
+        host = hostOption;
+        port = portOption;
         keyTypes = mkOption {
           type = types.nonEmptyListOf (
             types.enum [
@@ -120,15 +122,8 @@ in
           description = "How the host is reached.";
           type = types.submodule {
             options = {
-              host = mkOption {
-                type = types.str;
-                description = "Host name or address.";
-              };
-              port = mkOption {
-                type = port;
-                default = 22;
-                description = "SSH port.";
-              };
+              host = hostOption;
+              port = portOption;
               user = mkOption {
                 type = types.str;
                 default = "root";

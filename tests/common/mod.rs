@@ -25,6 +25,15 @@ pub fn nix_prefix() -> PathBuf {
     }
 }
 
+/// The Nix release under test: the prefix's last component
+/// (`/opt/jen-nix/2.35.2`), as the install scripts name it.
+pub fn nix_version() -> String {
+    nix_prefix()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// The plugin cargo built for this test run: `cargo test --features plugin`
 /// builds the cdylib beside the test binaries in target/<profile>/deps/
 /// (only `cargo build` copies it up a level, so that copy may be stale).
@@ -345,6 +354,15 @@ pub fn keygen(dir: &std::path::Path, name: &str) -> (PathBuf, String) {
     assert!(out.status.success(), "ssh-keygen: {out:?}");
     let public = std::fs::read_to_string(format!("{}.pub", key.display())).unwrap();
     (key, public.trim().to_string())
+}
+
+/// An OpenSSH public key line without its comment: `"<type> <base64>"`,
+/// the form `hostPublicKey` and known_hosts lookups give.
+pub fn bare_key(line: &str) -> String {
+    line.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The `SHA256:` fingerprint of a key (private or public) as
