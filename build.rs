@@ -8,6 +8,17 @@
 //! `share/jen/toolchain` (written by the installer) says which, and the
 //! `-std` its headers need; without that file (e.g. Nix from nixpkgs) the
 //! environment's `CXX` and pkg-config's Cflags decide.
+//!
+//! It also compiles the loader (`loader/jen-loader.c`, plain C, libc only)
+//! and lays out the plugin as users load it, in `<target>/<profile>/jen-plugin/`:
+//!
+//! ```text
+//! libjen_builtins.so                          the loader (plugin-files names it)
+//! jen-builtins/nix-<version>-<c++ lib>.so     -> ../../deps/libjen_builtins.so, the backend
+//! ```
+//!
+//! The backend's file name is its record of the Nix it was built for,
+//! which the loader compares with the Nix it is in.
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -209,5 +220,70 @@ mod plugin {
             println!("cargo:rerun-if-changed={f}");
         }
         println!("cargo:rustc-env=JEN_NIX_PREFIX={}", prefix.display());
+        lay_out_plugin(&record(&prefix, &tc));
+    }
+
+    /// The backend's record: `nix-<version>-<c++ library>`, from the
+    /// Nix pkg-config finds and the C++ library the shim is compiled with
+    /// (the installer's file; else libc++ only when the flags ask for it,
+    /// as a Linux Nix from nixpkgs is built with libstdc++).
+    fn record(prefix: &Path, tc: &BTreeMap<String, String>) -> String {
+        let version = pkg_config::Config::new()
+            .cargo_metadata(false)
+            .probe("nix-store")
+            .map(|l| l.version)
+            .unwrap_or_else(|e| panic!("pkg-config nix-store under {}: {e}", prefix.display()));
+        let libcxx = match tc.get("stdlib").map(String::as_str) {
+            Some(s) => s == "c++",
+            None => std::env::var("CXXFLAGS").is_ok_and(|f| f.contains("-stdlib=libc++")),
+        };
+        let cxxlib = if libcxx { "libc++" } else { "libstdc++" };
+        format!("nix-{version}-{cxxlib}")
+    }
+
+    /// Compile the loader and link the backend under its record, in
+    /// `<target>/<profile>/jen-plugin/` (see the file's header).
+    fn lay_out_plugin(record: &str) {
+        let src = "loader/jen-loader.c";
+        println!("cargo:rerun-if-changed={src}");
+        let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+        let built = out.join("libjen_builtins.so");
+        // The system's C compiler, whatever C++ toolchain Nix needs: the
+        // loader links libc only (and libdl, part of it since glibc 2.34).
+        let mut cc = cc::Build::new().get_compiler().to_command();
+        cc.args([
+            "-shared",
+            "-fPIC",
+            "-O2",
+            "-fvisibility=hidden",
+            "-Wall",
+            "-Wextra",
+        ])
+        .args(["-Werror", "-Wl,-z,defs", "-Wl,--as-needed", "-o"])
+        .arg(&built)
+        .arg(src)
+        .arg("-ldl");
+        let status = cc.status().expect("run the C compiler for the loader");
+        assert!(status.success(), "compiling {src} failed: {status}");
+
+        // OUT_DIR is <target>/<profile>/build/<crate>-<hash>/out.
+        let profile_dir = out.ancestors().nth(3).expect("target/<profile>");
+        let dir = profile_dir.join("jen-plugin");
+        let backends = dir.join("jen-builtins");
+        // A record from an earlier configuration must not stay beside the
+        // new one.
+        let _ = std::fs::remove_dir_all(&backends);
+        std::fs::create_dir_all(&backends).expect("create jen-plugin/jen-builtins");
+        // Copied then renamed: a running Nix may have the old one mapped.
+        let tmp = dir.join(".libjen_builtins.so.new");
+        std::fs::copy(&built, &tmp).expect("copy the loader");
+        std::fs::rename(&tmp, dir.join("libjen_builtins.so")).expect("install the loader");
+        std::os::unix::fs::symlink(
+            "../../deps/libjen_builtins.so",
+            backends.join(format!("{record}.so")),
+        )
+        .expect("link the backend");
+        println!("cargo:rustc-env=JEN_PLUGIN_DIR={}", dir.display());
+        println!("cargo:rustc-env=JEN_BACKEND_RECORD={record}");
     }
 }

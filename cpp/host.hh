@@ -32,7 +32,7 @@ private:
     nix::PosIdx pos;
 };
 
-/// Register builtins.jen with Nix; called once from nix_plugin_entry.
+/// Register builtins.jen with Nix; called once from jen_backend_entry.
 void register_builtins();
 
 } // namespace jen

@@ -74,10 +74,15 @@ mod ffi {
     }
 }
 
-/// Called by Nix right after it loads the plugin. Registers `builtins.jen`
-/// once, however many times the library is loaded or preloaded.
+/// The backend's entry, called by the loader (`loader/jen-loader.c`, the
+/// library users name in `plugin-files`) once it has made sure that this
+/// is the Nix the backend was built for. Registers `builtins.jen` once.
+///
+/// The backend has no `nix_plugin_entry` on purpose: named directly in
+/// `plugin-files`, it registers nothing, so that no path skips the
+/// loader's check (a backend in the wrong Nix crashes it).
 #[no_mangle]
-pub extern "C" fn nix_plugin_entry() {
+pub extern "C" fn jen_backend_entry() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let registered = catch_unwind(|| {
@@ -90,30 +95,6 @@ pub extern "C" fn nix_plugin_entry() {
         }
     });
 }
-
-/// The variable that asks a preloaded plugin to register itself.
-const PRELOAD_VAR: &str = "JEN_BUILTINS_PRELOAD";
-
-/// For programs that evaluate through Nix's C API without loading
-/// `plugin-files` (nixops4's evaluator): started with
-/// `LD_PRELOAD=libjen_builtins.so JEN_BUILTINS_PRELOAD=1`, the library
-/// registers `builtins.jen` as it loads, before the program makes an
-/// evaluator, and removes both variables so that the program's own
-/// children (ssh, a builder) do not preload it. Without the variable
-/// (every normal load through `plugin-files`) this does nothing.
-/// `nix/nixops4/nixops4-eval-with-jen` sets both.
-extern "C" fn preload_entry() {
-    if std::env::var_os(PRELOAD_VAR).is_none() {
-        return;
-    }
-    std::env::remove_var(PRELOAD_VAR);
-    std::env::remove_var("LD_PRELOAD");
-    nix_plugin_entry();
-}
-
-#[used]
-#[link_section = ".init_array"]
-static PRELOAD_ENTRY: extern "C" fn() = preload_entry;
 
 thread_local! {
     static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };

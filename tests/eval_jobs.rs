@@ -1,6 +1,6 @@
 //! The plugin inside nix-eval-jobs, the parallel evaluator Hydra-style CI
-//! uses: `lib.jobs` gives one job per machine, nix-eval-jobs (built by
-//! `scripts/install-nix-eval-jobs` into the Nix prefix) evaluates them in
+//! uses: `lib.jobs` gives one job per machine, nix-eval-jobs (the user's,
+//! `JEN_NIX_EVAL_JOBS`, built against the Nix under test) evaluates them in
 //! forked workers with `--option plugin-files`. Every good machine's job
 //! succeeds, every broken one reports its own violations, a worker
 //! restarted by `--max-memory-size` still has `builtins.jen`.
@@ -11,41 +11,30 @@ use common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The nix-eval-jobs of the Nix under test, or `None` (with the reason
-/// printed) for a Nix that no nix-eval-jobs release matches, as
-/// `scripts/install-nix-eval-jobs --release` decides. A Nix that has a
-/// release but no binary is a failure: scripts/test installs it.
+/// The nix-eval-jobs the user provides (`JEN_NIX_EVAL_JOBS`, built
+/// against the Nix under test: no package registry serves it), or `None`
+/// after saying the suite did not run.
 fn nix_eval_jobs() -> Option<std::path::PathBuf> {
-    let version = nix_version();
-    let release = std::process::Command::new(project_root().join("scripts/install-nix-eval-jobs"))
-        .args([&version, "--release"])
-        .output()
-        .unwrap();
-    if release.status.code() == Some(3) {
-        eprintln!(
-            "nix-eval-jobs: no release matches Nix {version} ({}); README \"Fleets\" lists where it runs",
-            String::from_utf8_lossy(&release.stderr).trim()
-        );
-        return None;
-    }
-    shared("nix-eval-jobs-src")?;
-    let bin = nix_prefix().join("bin/nix-eval-jobs");
-    assert!(
-        bin.exists(),
-        "{} is missing: run scripts/install-nix-eval-jobs {version}",
-        bin.display()
-    );
-    Some(bin)
+    provided(
+        "JEN_NIX_EVAL_JOBS",
+        "tests/eval_jobs.rs (lib.jobs in nix-eval-jobs workers)",
+        "a nix-eval-jobs binary built against this Nix",
+    )
 }
 
 /// Run nix-eval-jobs on `expr` with the plugin and `extra` arguments; one
 /// JSON object per job, by attribute name.
-fn eval_jobs(nix: &Nix, expr: &str, extra: &[&str]) -> BTreeMap<String, Value> {
+fn eval_jobs(
+    bin: &std::path::Path,
+    nix: &Nix,
+    expr: &str,
+    extra: &[&str],
+) -> BTreeMap<String, Value> {
     // A fresh store's database is created by the first process that opens
     // it; two workers doing that at once find it busy. Create it first.
     nix.eval_raw(r#"builtins.toFile "jen-test-init" """#)
         .expect_ok();
-    let mut c = nix.command("nix-eval-jobs");
+    let mut c = nix.command_at(bin);
     c.args(extra).arg("--expr").arg(expr);
     let r = nix.run(c);
     assert_eq!(
@@ -74,7 +63,7 @@ fn lib() -> String {
 
 #[test]
 fn the_example_network_as_jobs() {
-    let Some(_) = nix_eval_jobs() else { return };
+    let Some(bin) = nix_eval_jobs() else { return };
     let nix = Nix::new();
     let ex = project_root().join("examples/jen");
     let expr = format!(
@@ -86,7 +75,7 @@ fn the_example_network_as_jobs() {
         lib = lib(),
         ex = ex.display()
     );
-    let jobs = eval_jobs(&nix, &expr, &["--workers", "2", "--impure"]);
+    let jobs = eval_jobs(&bin, &nix, &expr, &["--workers", "2", "--impure"]);
     assert_eq!(jobs.keys().collect::<Vec<_>>(), ["www"]);
     let www = &jobs["www"];
     assert!(www.get("error").is_none(), "{www}");
@@ -130,14 +119,14 @@ fn broken_fleet(n: usize) -> String {
 
 #[test]
 fn a_thousand_machines_with_broken_ones_in_two_workers() {
-    let Some(_) = nix_eval_jobs() else { return };
+    let Some(bin) = nix_eval_jobs() else { return };
     let nix = Nix::new();
     let expr = format!(
         "{}.jobs {{ network = {}; local = {LOCAL}; }}",
         lib(),
         broken_fleet(1000)
     );
-    let jobs = eval_jobs(&nix, &expr, &["--workers", "2"]);
+    let jobs = eval_jobs(&bin, &nix, &expr, &["--workers", "2"]);
     assert_eq!(jobs.len(), 1000);
     let failed: BTreeMap<&str, &str> = jobs
         .iter()
@@ -213,7 +202,7 @@ fn a_thousand_machines_with_broken_ones_in_two_workers() {
 
 #[test]
 fn restarted_workers_still_have_the_plugin() {
-    let Some(_) = nix_eval_jobs() else { return };
+    let Some(bin) = nix_eval_jobs() else { return };
     let nix = Nix::new();
     // Each job records the process that evaluated it (its task ids:
     // /proc/self/stat reads as empty through Nix). With a 1 MB limit
@@ -238,6 +227,7 @@ fn restarted_workers_still_have_the_plugin() {
     };
     let apply = "d: { worker = d.worker; }";
     let restarted = eval_jobs(
+        &bin,
         &nix,
         &expr(12),
         &[
@@ -253,6 +243,7 @@ fn restarted_workers_still_have_the_plugin() {
     assert_eq!(restarted.len(), 12);
     let n_restarted = pids(&restarted).len();
     let steady = eval_jobs(
+        &bin,
         &nix,
         &expr(12),
         &["--workers", "2", "--impure", "--apply", apply],

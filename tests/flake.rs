@@ -63,7 +63,10 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
           }};
         }}"#,
         root = root.display(),
-        lib = shared("nixpkgs-lib/lib").map_or("null".to_string(), |p| p.display().to_string()),
+        lib = nixpkgs_lib(
+            "tests/flake.rs, the provider module's resource types (needs nixpkgs' lib)"
+        )
+        .map_or("null".to_string(), |p| p.display().to_string()),
     );
     let v = nix.value_impure(&expr);
     assert_eq!(

@@ -154,7 +154,7 @@ fn refuses_what_is_not_json_with_a_catchable_error() {
 
 #[test]
 fn reads_every_conformance_file_as_builtins_from_json_does() {
-    let Some(root) = shared("conformance") else {
+    let Some(root) = conformance("") else {
         return;
     };
     let files = json_files(&root);

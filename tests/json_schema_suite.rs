@@ -14,8 +14,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn suite_dir() -> Option<PathBuf> {
-    shared("conformance/json-schema-test-suite/tests/draft2020-12")?;
-    shared("conformance/json-schema-test-suite")
+    conformance("json-schema-test-suite/tests/draft2020-12")?;
+    conformance("json-schema-test-suite")
 }
 
 /// Cases that cannot be stated in Nix at all, with the reason; for these

@@ -1,5 +1,5 @@
 //! `lib.typesFor lib`: module-system option types backed by the plugin,
-//! through nixpkgs' real `lib.evalModules` (`../shared/nixpkgs-lib`). A
+//! through nixpkgs' real `lib.evalModules` (from `JEN_NIXPKGS`). A
 //! Fediversity-style data model declared as one `jsonSchema` option
 //! reports every violation at once, where the module system's own types
 //! stop at the first.
@@ -12,7 +12,7 @@ use serde_json::json;
 /// `lib.evalModules` with the option `fediversity.network` of `type` and
 /// the module `config`; `body` is evaluated with `config` in scope.
 fn eval(nix: &Nix, ty: &str, config: &str, body: &str) -> Option<Run> {
-    let lib = shared("nixpkgs-lib/lib")?;
+    let lib = nixpkgs_lib("tests/module_types.rs (lib.typesFor in nixpkgs' lib.evalModules)")?;
     let expr = format!(
         r#"let
              lib = import {lib};

@@ -203,10 +203,7 @@ fn without_the_plugin_the_library_says_how_to_load_it() {
         .arg("report");
     let r = nix.run(c);
     let err = r.expect_err();
-    assert!(
-        err.contains("builtins.jen is not available: the plugin is not loaded"),
-        "{err}"
-    );
+    assert!(err.contains("builtins.jen is not loaded"), "{err}");
     assert!(err.contains("--option plugin-files"), "{err}");
 }
 

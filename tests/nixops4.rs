@@ -1,6 +1,6 @@
 //! `nixops4 apply` of examples/nixops4 with the real NixOps4 (CLI and
-//! evaluator, built from ../shared/nixops4-src by scripts/install-nixops4
-//! against the Nix under test), the project's provider module and
+//! evaluator the user provides in `JEN_NIXOPS4`, built against the Nix
+//! under test, else "not run"), the project's provider module and
 //! `jen nixops4-provider`, against a real sshd on loopback:
 //!
 //! 1. the first apply reads and pins the host key and makes the state
@@ -24,30 +24,33 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::PathBuf;
 use std::process::Command;
 
-/// nixops4's bin and source directories for the Nix under test, or `None`
-/// (with the reason printed) for a Nix older than nixops4-eval needs, as
-/// `scripts/install-nixops4` decides. A newer Nix without the build is a
-/// failure: scripts/test installs it.
-fn nixops4() -> Option<(PathBuf, PathBuf)> {
-    let version = nix_version();
-    let check = Command::new(project_root().join("scripts/install-nixops4"))
-        .args([&version, "--check"])
-        .output()
-        .unwrap();
-    if check.status.code() == Some(3) {
-        eprintln!(
-            "nixops4: not for Nix {version} ({}); README \"NixOps4\" says where it runs",
-            String::from_utf8_lossy(&check.stderr).trim()
+/// The user's NixOps4 (`JEN_NIXOPS4`: a directory with
+/// `bin/{nixops4,nixops4-eval,nixops4-resources-local}`, built against
+/// the Nix under test, and nixops4's `nix/`) and nixpkgs' lib
+/// (`JEN_NIXPKGS`), as `(bin, nixops4 dir, lib)`; `None` after saying the
+/// suite did not run. No package registry serves either.
+fn nixops4() -> Option<(PathBuf, PathBuf, PathBuf)> {
+    const SUITE: &str = "tests/nixops4.rs (nixops4 apply of examples/nixops4)";
+    let dir = provided(
+        "JEN_NIXOPS4",
+        SUITE,
+        "a dir with bin/{nixops4,nixops4-eval,nixops4-resources-local} built against this Nix, and nixops4's nix/",
+    )?;
+    let lib = nixpkgs_lib(SUITE)?;
+    for f in [
+        "bin/nixops4",
+        "bin/nixops4-eval",
+        "bin/nixops4-resources-local",
+        "nix/lib/lib.nix",
+        "nix/providers/local.nix",
+    ] {
+        assert!(
+            dir.join(f).exists(),
+            "JEN_NIXOPS4={} has no {f}",
+            dir.display()
         );
-        return None;
     }
-    shared("nixops4-src")?;
-    let dest = nix_prefix().join("libexec/jen-nixops4");
-    assert!(
-        check.status.success(),
-        "nixops4 is not installed for Nix {version}: run scripts/install-nixops4 {version}"
-    );
-    Some((dest.join("bin"), dest.join("src")))
+    Some((dir.join("bin"), dir, lib))
 }
 
 struct Apply {
@@ -62,6 +65,7 @@ struct Deployment {
     work: tempfile::TempDir,
     bin: PathBuf,
     src: PathBuf,
+    lib: PathBuf,
     keys: tempfile::TempDir,
     key: PathBuf,
     user_pub: String,
@@ -69,7 +73,7 @@ struct Deployment {
 }
 
 impl Deployment {
-    fn new(bin: PathBuf, src: PathBuf) -> Deployment {
+    fn new(bin: PathBuf, src: PathBuf, lib: PathBuf) -> Deployment {
         let keys = tempfile::tempdir().unwrap();
         let (key, user_pub) = keygen(keys.path(), "deploy");
         // The state directories are made under /srv (an allowed tree), as
@@ -84,6 +88,7 @@ impl Deployment {
             work: tempfile::tempdir().unwrap(),
             bin,
             src,
+            lib,
             keys,
             key,
             user_pub,
@@ -132,7 +137,7 @@ impl Deployment {
             deployment = project_root()
                 .join("examples/nixops4/deployment.nix")
                 .display(),
-            lib = shared("nixpkgs-lib/lib").unwrap().display(),
+            lib = self.lib.display(),
             src = self.src.display(),
             local = nix_str(&self.bin.join("nixops4-resources-local").to_string_lossy()),
             jen = nix_str(env!("CARGO_BIN_EXE_jen")),
@@ -209,11 +214,11 @@ fn uid_of(name: &str) -> u32 {
 
 #[test]
 fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
-    let Some((bin, src)) = nixops4() else {
+    let Some((bin, src, lib)) = nixops4() else {
         return;
     };
     ensure_user("fsrest");
-    let d = Deployment::new(bin, src);
+    let d = Deployment::new(bin, src, lib);
     let (host_a, host_a_bare) = d.host_key("host-a");
     let (host_b, host_b_bare) = d.host_key("host-b");
     let fp_a = fingerprint(&host_a);
@@ -291,10 +296,10 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
 
 #[test]
 fn nixops4_apply_of_an_invalid_network_stops_in_evaluation_with_every_violation() {
-    let Some((bin, src)) = nixops4() else {
+    let Some((bin, src, lib)) = nixops4() else {
         return;
     };
-    let d = Deployment::new(bin, src);
+    let d = Deployment::new(bin, src, lib);
     let (host, _) = d.host_key("host");
     let sshd = Sshd::with(&host, &d.user_pub);
     d.site(

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{bare_key, fingerprint, keygen, project_root, shared, Sshd};
+use common::{bare_key, conformance, fingerprint, keygen, project_root, Sshd};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::MetadataExt;
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 fn conformance_dir() -> Option<PathBuf> {
-    shared("conformance/nixops4-resource-v0")
+    conformance("nixops4-resource-v0")
 }
 
 /// References resolve only to the protocol schema and a local JSON Patch

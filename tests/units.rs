@@ -1,7 +1,7 @@
 //! The systemd units jen generates, as NixOS would run them: from
 //! `lib.plan` (with the example network) and from
 //! `nixosModules.unionMounts` evaluated by nixpkgs' real module system
-//! (`lib.evalModules` from `../shared/nixpkgs-lib`, with stub options for
+//! (`lib.evalModules` from `JEN_NIXPKGS`, else "not run"; stub options for
 //! what nixpkgs' `lib` alone lacks: `assertions`, `systemd.services`,
 //! `programs.fuse`). Every command a unit runs must be an absolute store
 //! path or a shell builtin, since a NixOS unit's PATH has none of
@@ -219,7 +219,8 @@ fn mount_unit_checks_and_quotes_what_it_is_given() {
 /// `lib.evalModules` over the union-mounts module and `config`, with the
 /// stub options; returns the JSON of `{ failed; units; }`.
 fn eval_module(nix: &Nix, config: &str) -> Option<Run> {
-    let nixpkgs_lib = shared("nixpkgs-lib/lib")?;
+    let nixpkgs_lib =
+        nixpkgs_lib("tests/units.rs, module part (nixosModules.unionMounts in lib.evalModules)")?;
     let expr = format!(
         r#"let
              lib = import {lib};

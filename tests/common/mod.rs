@@ -34,33 +34,48 @@ pub fn nix_version() -> String {
         .unwrap_or_default()
 }
 
-/// The plugin cargo built for this test run: `cargo test --features plugin`
-/// builds the cdylib beside the test binaries in target/<profile>/deps/
-/// (only `cargo build` copies it up a level, so that copy may be stale).
+/// The plugin as users load it, for this test run: the loader in
+/// `target/<profile>/jen-plugin/` (build.rs lays it out), whose
+/// `jen-builtins/` holds the backend that `cargo test --features plugin`
+/// built in target/<profile>/deps/ under its record. Every test that loads
+/// the plugin goes through the loader.
+#[cfg(feature = "plugin")]
 pub fn plugin_path() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let so = exe
-        .parent()
-        .expect("target/<profile>/deps")
-        .join("libjen_builtins.so");
+    let dir = PathBuf::from(env!("JEN_PLUGIN_DIR"));
+    let backend = backend_path();
     assert!(
-        so.exists(),
-        "{} is missing: run the tests with --features plugin",
-        so.display()
+        backend.exists(),
+        "{} is missing (a dangling link to the backend): run the tests with --features plugin",
+        backend.display()
     );
-    so
+    dir.join("libjen_builtins.so")
+}
+
+/// The backend for the Nix under test, under its record
+/// (`jen-builtins/nix-2.26.3-libstdc++.so`, a link to the cdylib).
+#[cfg(feature = "plugin")]
+pub fn backend_path() -> PathBuf {
+    PathBuf::from(env!("JEN_PLUGIN_DIR"))
+        .join("jen-builtins")
+        .join(format!("{}.so", backend_record()))
+}
+
+/// The backend's record: `nix-<version>-<c++ library>`.
+#[cfg(feature = "plugin")]
+pub fn backend_record() -> &'static str {
+    env!("JEN_BACKEND_RECORD")
 }
 
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/<rel>` beside the project, the third-party material the
-/// tests use (conformance suites, nixpkgs' lib). Without it a test skips
-/// with a message, except under CI (`CI=true`), where it fails: a green CI
-/// always means every test ran.
-pub fn shared(rel: &str) -> Option<PathBuf> {
-    let p = project_root().join("../shared").join(rel);
+/// `../shared/conformance/<rel>` beside the project: the published test
+/// suites and schemas the tests use (data, no third-party source). Without
+/// it a test skips with a message, except under CI (`CI=true`), where it
+/// fails: a green CI always means every test ran.
+pub fn conformance(rel: &str) -> Option<PathBuf> {
+    let p = project_root().join("../shared/conformance").join(rel);
     if p.exists() {
         return Some(p);
     }
@@ -69,6 +84,61 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     }
     eprintln!("SKIPPED: {} is absent", p.display());
     None
+}
+
+/// Say that `suite` did not run, and why: on stderr as
+/// `not run: <suite>: <why>`, and in `$JEN_NOT_RUN_LOG` (scripts/test
+/// lists that file at the end), so that a suite that checked nothing never
+/// passes unnoticed.
+pub fn not_run(suite: &str, why: &str) {
+    use std::io::Write;
+    let line = format!("{suite}: {why}");
+    eprintln!("not run: {line}");
+    if let Some(log) = std::env::var_os("JEN_NOT_RUN_LOG") {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap_or_else(|e| panic!("{}: {e}", PathBuf::from(&log).display()));
+        // One write of one line: O_APPEND keeps concurrent tests' lines whole.
+        f.write_all(format!("{line}\n").as_bytes()).unwrap();
+    }
+}
+
+/// A client that no package registry serves (NixOps4, nix-eval-jobs,
+/// nixpkgs), where the user points `var` at it, built against the Nix
+/// under test. Unset (CI too): `not_run(suite, "set VAR=<what>")` and
+/// `None`. Set to a path that does not exist: a failure, since a typo
+/// must not pass as "not run".
+pub fn provided(var: &str, suite: &str, what: &str) -> Option<PathBuf> {
+    match std::env::var_os(var) {
+        Some(v) if !v.is_empty() => {
+            let p = PathBuf::from(v);
+            assert!(p.exists(), "{var}={} does not exist", p.display());
+            Some(p)
+        }
+        _ => {
+            not_run(suite, &format!("set {var}=<{what}>"));
+            None
+        }
+    }
+}
+
+/// nixpkgs' `lib` directory from `JEN_NIXPKGS` (a nixpkgs checkout, or
+/// a nixpkgs.lib one: either has `lib/`; a `lib/` itself is taken as is).
+pub fn nixpkgs_lib(suite: &str) -> Option<PathBuf> {
+    let p = provided("JEN_NIXPKGS", suite, "a nixpkgs or nixpkgs.lib checkout")?;
+    let lib = if p.join("lib/default.nix").exists() {
+        p.join("lib")
+    } else {
+        p.clone()
+    };
+    assert!(
+        lib.join("default.nix").exists() && lib.join("modules.nix").exists(),
+        "JEN_NIXPKGS={}: neither it nor its lib/ is nixpkgs' lib (no default.nix and modules.nix)",
+        p.display()
+    );
+    Some(lib)
 }
 
 /// Every `*.json` file under `dir`, recursively, sorted.
@@ -146,6 +216,7 @@ impl Run {
 }
 
 impl Nix {
+    #[cfg(feature = "plugin")]
     pub fn new() -> Nix {
         Self::with_plugin(Some(plugin_path()))
     }
@@ -184,7 +255,13 @@ impl Nix {
     /// A Command for `bin` (e.g. `nix`, `nix-instantiate`) with the
     /// throwaway environment and the plugin option.
     pub fn command(&self, bin: &str) -> Command {
-        let mut c = Command::new(nix_prefix().join("bin").join(bin));
+        self.command_at(&nix_prefix().join("bin").join(bin))
+    }
+
+    /// As `command`, for a program given by its path (a user-provided
+    /// nix-eval-jobs, built against the Nix under test).
+    pub fn command_at(&self, program: &std::path::Path) -> Command {
+        let mut c = Command::new(program);
         self.environ(&mut c);
         if let Some(p) = &self.plugin {
             c.arg("--option").arg("plugin-files").arg(p);
