@@ -20,6 +20,7 @@
       seriesNames = [
         "nix_2_28"
         "nix_2_31"
+        "nix_2_34"
         "nix_2_35"
       ];
       availableSeries =
@@ -33,6 +34,18 @@
         pkgs.callPackage ./nix/nix-with-jen.nix {
           inherit nix;
           jen-builtins = pluginFor pkgs nix;
+        };
+      # Every build above joined: one lib/libjen_builtins.so (the loader,
+      # the same in each) and a backend per Nix in lib/jen-builtins/, so that
+      # one plugin-files path keeps working across the series it covers.
+      allFor =
+        pkgs:
+        pkgs.symlinkJoin {
+          name = "jen-builtins-all";
+          paths = [
+            (pluginFor pkgs pkgs.nix)
+          ]
+          ++ map (n: pluginFor pkgs pkgs.nixVersions.${n}) (availableSeries pkgs);
         };
       perSeries =
         pkgs:
@@ -66,6 +79,7 @@
           default = jen-builtins;
           inherit jen-builtins;
           nix-with-jen = wrapperFor pkgs pkgs.nix;
+          jen-builtins-all = allFor pkgs;
         }
         // perSeries pkgs
       );

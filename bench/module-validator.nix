@@ -1,7 +1,7 @@
 # The jen data model written for nixpkgs' module system, as a careful
 # NixOS user would write it today (lib.types submodules, defaults, and
 # assertions for what types cannot express), for the benchmarks' "module
-# system" column. `lib` is nixpkgs' lib (../shared/nixpkgs-lib/lib).
+# system" column. `lib` is nixpkgs' lib (bench/run takes it from JEN_NIXPKGS).
 # Returns the number of machines of the checked network, or throws with
 # the failed assertions (the module system throws at the first type error
 # by itself).

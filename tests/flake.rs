@@ -50,6 +50,7 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
           prefix = pkgs.default.args.env.JEN_NIX_PREFIX;
           prefix_2_28 = pkgs.jen-builtins-nix_2_28.args.env.JEN_NIX_PREFIX;
           wrapper = pkgs.nix-with-jen.script;
+          all = map (p: p.args.env.JEN_NIX_PREFIX) pkgs.jen-builtins-all.args.paths;
           wrapper_2_28 = pkgs.nix-with-jen-nix_2_28.script;
           wrapper_name_2_28 = pkgs.nix-with-jen-nix_2_28.name;
           overlay = builtins.attrNames (outs.overlays.default (nixpkgs.legacyPackages.x86_64-linux) (nixpkgs.legacyPackages.x86_64-linux));
@@ -88,6 +89,7 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
         json!([
             "default",
             "jen-builtins",
+            "jen-builtins-all",
             "jen-builtins-nix_2_28",
             "jen-builtins-nix_2_31",
             "nix-with-jen",
@@ -96,6 +98,15 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
         ])
     );
     assert_eq!(v["systems"], json!(["aarch64-linux", "x86_64-linux"]));
+    // One loader with the default build's backend and each series'.
+    assert_eq!(
+        v["all"],
+        json!([
+            "/nix/store/00000000000000000000000000000000-nix-2.31.2",
+            "/nix/store/00000000000000000000000000000000-nix-2.28.5",
+            "/nix/store/00000000000000000000000000000000-nix-2.31.2"
+        ])
+    );
     assert_eq!(
         v["name"],
         json!(format!("jen-builtins-{}", env!("CARGO_PKG_VERSION")))

@@ -82,14 +82,7 @@ fn repl(nix: &Nix, input: &str) -> Run {
         .unwrap()
         .write_all(input.as_bytes())
         .unwrap();
-    let o = child.wait_with_output().unwrap();
-    use std::os::unix::process::ExitStatusExt;
-    Run {
-        status: o.status.code(),
-        signal: o.status.signal(),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    Run::from(child.wait_with_output().unwrap())
 }
 
 /// Nix with this loader declines: one line naming both Nixes, and every
@@ -253,7 +246,7 @@ fn the_exact_release_wins_over_another_patch_release() {
     let r = nix.eval_raw("builtins.jen.version");
     r.expect_ok();
     assert_eq!(jen_lines(&r.stderr), Vec::<&str>::new(), "{}", r.stderr);
-    assert!(!r.stdout.contains("stand-in"), "{}", r.stdout);
+    assert!(!r.stdout.contains(ENTERED), "{}", r.stdout);
 }
 
 #[test]
@@ -317,18 +310,13 @@ fn run_host(cxx: &[&str], defines: &[String], loader: &Path) -> Run {
     args.push("-rdynamic");
     args.extend(defines.iter().map(String::as_str));
     compile(cxx[0], &args, "host.cc", &host);
-    let o = Command::new(&host)
-        .arg(loader)
-        .env_remove("JEN_BUILTINS_NOT_LOADED")
-        .output()
-        .unwrap();
-    use std::os::unix::process::ExitStatusExt;
-    Run {
-        status: o.status.code(),
-        signal: o.status.signal(),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    Run::from(
+        Command::new(&host)
+            .arg(loader)
+            .env_remove("JEN_BUILTINS_NOT_LOADED")
+            .output()
+            .unwrap(),
+    )
 }
 
 const GXX: &[&str] = &["g++"];
@@ -346,20 +334,26 @@ fn assert_survived(r: &Run) -> Vec<&str> {
     jen_lines(&r.stderr)
 }
 
+/// The host survived, and the plugin wrote exactly one line, which holds
+/// every one of `wanted`.
+fn assert_one_line(r: &Run, wanted: &[&str]) {
+    let lines = assert_survived(r);
+    assert_eq!(lines.len(), 1, "one line:\n{}", r.stderr);
+    for w in wanted {
+        assert!(lines[0].contains(w), "no {w:?} in: {}", lines[0]);
+    }
+}
+
+const ENTERED: &str = "stand-in backend entered";
+
 #[test]
 fn a_nix_whose_version_cannot_be_read_is_declined() {
     let layout = Layout::new(&[("nix-2.26.3-libstdc++", &stand_in_backend(&[]))]);
     // No nix::nixVersion at all; then one that is not a version.
     for defines in [vec![], vec![define("NIX_VERSION", "unknown")]] {
         let r = run_host(GXX, &defines, &layout.loader());
-        let lines = assert_survived(&r);
-        assert_eq!(lines.len(), 1, "{}", r.stderr);
-        assert!(
-            lines[0].contains("this is a Nix whose version cannot be read"),
-            "{}",
-            lines[0]
-        );
-        assert!(!r.stdout.contains("stand-in backend entered"));
+        assert_one_line(&r, &["this is a Nix whose version cannot be read"]);
+        assert!(!r.stdout.contains(ENTERED));
     }
 }
 
@@ -374,81 +368,53 @@ fn determinate_nix_and_lix_are_told_apart_and_declined() {
         ],
         &layout.loader(),
     );
-    let lines = assert_survived(&r);
-    assert_eq!(lines.len(), 1, "{}", r.stderr);
-    assert!(
-        lines[0].contains("this is Determinate Nix 3.22.2 (Nix 2.35.2, libstdc++)"),
-        "{}",
-        lines[0]
+    assert_one_line(
+        &r,
+        &["this is Determinate Nix 3.22.2 (Nix 2.35.2, libstdc++)"],
     );
-    assert!(!r.stdout.contains("stand-in backend entered"));
+    assert!(!r.stdout.contains(ENTERED));
 
     let r = run_host(GXX, &[define("NIX_VERSION", "2.95.3")], &layout.loader());
-    let lines = assert_survived(&r);
-    assert!(
-        lines[0].contains("this is Lix 2.95.3 (libstdc++)"),
-        "{}",
-        lines[0]
+    assert_one_line(
+        &r,
+        &[
+            "this is Lix 2.95.3 (libstdc++)",
+            "built for Nix 2.35.2 (libstdc++)",
+        ],
     );
-    assert!(
-        lines[0].contains("built for Nix 2.35.2 (libstdc++)"),
-        "{}",
-        lines[0]
-    );
+    assert!(!r.stdout.contains(ENTERED));
 }
 
 #[test]
 fn a_libcxx_nix_is_read_in_libcxxs_layout_and_gets_its_backend() {
-    let backend = stand_in_backend(&[]);
     let layout = Layout::new(&[
-        ("nix-2.34.8-libc++", &backend),
+        ("nix-2.34.8-libc++", &stand_in_backend(&[])),
         ("nix-2.34.8-libstdc++", &stand_in_backend(&["-DNO_ENTRY"])),
     ]);
-    // Short (in the object) and long (on the heap) strings.
-    for v in ["2.34.8", "2.34.8pre20261201_0123456789abcdef"] {
-        let r = run_host(CLANG_LIBCXX, &[define("NIX_VERSION", v)], &layout.loader());
-        let lines = assert_survived(&r);
-        assert!(
-            r.stdout.contains("stand-in backend entered"),
-            "{v}: {}{}",
-            r.stdout,
-            r.stderr
-        );
-        if v == "2.34.8" {
-            assert_eq!(lines, Vec::<&str>::new(), "{}", r.stderr);
-        } else {
-            assert_eq!(lines.len(), 1, "{}", r.stderr);
-            assert!(
-                lines[0].contains(&format!("this is Nix {v} (libc++)")),
-                "{}",
-                lines[0]
-            );
-            assert!(lines[0].contains("warning"), "{}", lines[0]);
-        }
-    }
+    // Short (in the object): the exact release, silently.
+    let r = run_host(
+        CLANG_LIBCXX,
+        &[define("NIX_VERSION", "2.34.8")],
+        &layout.loader(),
+    );
+    assert_eq!(assert_survived(&r), Vec::<&str>::new(), "{}", r.stderr);
+    assert!(r.stdout.contains(ENTERED), "{}", r.stdout);
+    // Long (on the heap): another build of the series, with the warning.
+    let v = "2.34.8pre20261201_0123456789abcdef";
+    let r = run_host(CLANG_LIBCXX, &[define("NIX_VERSION", v)], &layout.loader());
+    assert_one_line(&r, &["warning", &format!("this is Nix {v} (libc++)")]);
+    assert!(r.stdout.contains(ENTERED), "{}", r.stdout);
     // The same version, libstdc++: the libc++ backend is not for it.
     let r = run_host(GXX, &[define("NIX_VERSION", "2.34.8")], &layout.loader());
-    let lines = assert_survived(&r);
-    assert!(!r.stdout.contains("stand-in backend entered"));
-    assert!(
-        lines[0].contains("has no jen_backend_entry"),
-        "{}",
-        lines[0]
-    );
+    assert_one_line(&r, &["has no jen_backend_entry"]);
+    assert!(!r.stdout.contains(ENTERED));
 }
 
 #[test]
 fn a_backend_that_fails_to_load_is_declined_without_harm() {
     let layout = Layout::new(&[("nix-2.26.3-libstdc++", &stand_in_backend(&["-DUNRESOLVED"]))]);
     let r = run_host(GXX, &[define("NIX_VERSION", "2.26.3")], &layout.loader());
-    let lines = assert_survived(&r);
-    assert_eq!(lines.len(), 1, "{}", r.stderr);
-    assert!(lines[0].contains("failed to load"), "{}", lines[0]);
-    assert!(
-        lines[0].contains("nix_symbol_of_another_release"),
-        "{}",
-        lines[0]
-    );
+    assert_one_line(&r, &["failed to load", "nix_symbol_of_another_release"]);
 }
 
 // --- Two Nix prefixes ------------------------------------------------------

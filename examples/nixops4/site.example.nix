@@ -1,13 +1,14 @@
 # Where things are on the deploying machine: copy to site.nix and edit.
-# The paths below are where scripts/install-nixops4 and cargo put them.
+# No package registry serves NixOps4 or nixpkgs: the first three are your
+# own copies (NixOps4 built against the Nix the plugin is built for).
 {
   # nixpkgs' lib/ (the module system nixops4 is written in).
-  nixpkgsLib = ../../../shared/nixpkgs-lib/lib;
-  # nixops4's source tree (its nix/ modules) and its local provider.
-  nixops4 = /opt/jen-nix/2.35.2/libexec/jen-nixops4/src;
-  nixops4ResourcesLocal = "/opt/jen-nix/2.35.2/libexec/jen-nixops4/bin/nixops4-resources-local";
-  # The jen executable (the provider).
-  jen = toString ../../target/nix-2.35.2/release/jen;
+  nixpkgsLib = /path/to/nixpkgs/lib;
+  # nixops4's source tree or package (its nix/ modules) and its local provider.
+  nixops4 = /path/to/nixops4;
+  nixops4ResourcesLocal = "/path/to/nixops4/bin/nixops4-resources-local";
+  # The jen executable (the provider), as cargo builds it.
+  jen = toString ../../target/nix-2.26.3/release/jen;
   # The deploy key, by absolute path (toString keeps it out of the store).
   identityFile = toString ../jen/keys/deploy_ed25519;
   # Optional:

@@ -31,6 +31,7 @@ let
           fn (builtins.intersectAttrs (builtins.functionArgs fn) (pkgs // args));
         rustPlatform.buildRustPackage = a: fake "${a.pname}-${a.version}" // { args = a; };
         runCommand = name: env: script: fake name // { inherit env script; };
+        symlinkJoin = a: fake a.name // { args = a; };
         mkShell = a: fake "shell" // { args = a; };
         # As today's nixpkgs: the default nix, series that exist, a removed
         # series that throws, and one the plugin does not list.
