@@ -19,19 +19,39 @@ let
 
   # The programs a mount unit runs, by their store paths: a NixOS unit's
   # PATH holds none of them, and systemd's fixed search path for a bare
-  # ExecStop name has none either.
+  # ExecStop name has none either. `jen` (for `jen masking`) is the
+  # package's CLI: pkgs.jen-builtins, as the flake's overlay gives it.
   unitPrograms = pkgs: {
     mkdir = "${pkgs.coreutils}/bin/mkdir";
     chown = "${pkgs.coreutils}/bin/chown";
-    id = "${pkgs.coreutils}/bin/id";
     unionfs = "${pkgs.unionfs-fuse}/bin/unionfs";
     umount = "${pkgs.util-linux}/bin/umount";
+    runuser = "${pkgs.util-linux}/bin/runuser";
+    jen = "${
+      pkgs.jen-builtins
+        or (throw "jen: the mount units run `jen masking`: pkgs needs jen-builtins (the flake's overlays.default)")
+    }/bin/jen";
   };
+
+  # The mode of every directory of a writable branch jen makes: the web
+  # server reads the union through them.
+  dirMode = "0755";
 
   # The systemd unit that mounts one writable site, as the seed's
   # www-mount service: create the writable branch, hand it to its owner,
-  # union-mount it (copy-on-write) over the read-only static content, and
-  # unmount on stop. `pkgs` gives the programs (unitPrograms).
+  # make (as the owner) the directories its dynamic files go in, report
+  # what the branch hides of the static content, union-mount it
+  # (copy-on-write) over the read-only static content, and unmount on
+  # stop. `pkgs` gives the programs (unitPrograms).
+  #
+  # `mount`: { name; static; stateDir; mountPoint; owner ? "root";
+  # dynamic ? [ ]; onMasking ? "warn"; }. `dynamic` are the site's
+  # dynamic globs: the directories they need (checkStaticTree's
+  # writableDirs) are made in the branch before the mount, since a
+  # directory only the store has shows as the store's (root's, read-only)
+  # and the owner could write nothing there. `onMasking`: "warn" logs the
+  # static paths the branch hides (`jen masking`) and mounts; "refuse"
+  # fails the start instead.
   #
   # The mount is checked first by builtins.jen.checkStatePaths (the one
   # path policy: safe characters, allowed trees; every fault at once), and
@@ -41,31 +61,54 @@ let
   # `$` or `\`).
   mountUnit =
     pkgs: mount:
-    builtins.seq (jen.checkStatePaths {
-      mounts = [
-        {
-          inherit (mount)
-            name
-            static
-            stateDir
-            mountPoint
-            ;
-          owner = ownerOf mount;
-        }
-      ];
-    }) (unitOf pkgs mount);
+    builtins.seq
+      (jen.checkStatePaths {
+        mounts = [
+          {
+            inherit (mount)
+              name
+              static
+              stateDir
+              mountPoint
+              ;
+            owner = ownerOf mount;
+          }
+        ];
+      })
+      (
+        unitOf pkgs (
+          mount
+          // {
+            dirs =
+              if mount.dynamic or [ ] == [ ] then
+                [ ]
+              else
+                (jen.checkStaticTree { inherit (mount) static dynamic; }).writableDirs;
+          }
+        )
+      );
 
   ownerOf = mount: if mount.owner or null == null then "root" else mount.owner;
 
-  # mountUnit without its check, for mounts checkStatePaths has passed.
+  # mountUnit without its checks, for mounts checkStatePaths has passed,
+  # with `dirs`, the writable directories checkStaticTree gave.
   unitOf =
     pkgs: mount:
     let
       p = unitPrograms pkgs;
       owner = ownerOf mount;
       q = shellQuote;
+      dirs = mount.dirs or [ ];
+      onMasking = mount.onMasking or "warn";
+      refuse =
+        if onMasking == "refuse" then
+          true
+        else if onMasking == "warn" then
+          false
+        else
+          throw "jen: union mount ${mount.name}: onMasking must be \"warn\" or \"refuse\", not ${builtins.toJSON onMasking}";
     in
-    {
+    builtins.seq refuse {
       description = "Union mount of ${mount.name}: ${mount.stateDir} (rw) over ${mount.static} (ro) on ${mount.mountPoint}";
       wantedBy = [ "multi-user.target" ];
       after = [ "local-fs.target" ];
@@ -75,10 +118,38 @@ let
           echo ${q "${mount.stateDir} or ${mount.mountPoint} is a symbolic link; not mounting"} >&2
           exit 1
         fi
-        ${p.mkdir} -p -- ${q mount.stateDir} ${q mount.mountPoint}
+        ${p.mkdir} -p -m ${dirMode} -- ${q mount.stateDir} ${q mount.mountPoint}
         ${p.chown} -- ${q owner} ${q mount.stateDir}
+      ''
+      # As the owner: a link the site left in its branch leads nowhere it
+      # could not already write.
+      + (
+        if dirs == [ ] then
+          ""
+        else
+          ''
+            ${p.runuser} -u ${q owner} -- ${p.mkdir} -p -m ${dirMode} -- ${
+              concatStringsSep " " (map (d: q "${mount.stateDir}/${d}") dirs)
+            }
+          ''
+      )
+      + ''
+        masked=0
+        ${p.jen} masking --static ${q mount.static} ${q mount.stateDir} || masked=$?
+        if [ "$masked" = 1 ]; then
+          ${
+            if refuse then
+              "echo ${q "jen: ${mount.stateDir} hides static files of ${mount.name} (above); not mounting (onMasking = refuse)"} >&2; exit 1"
+            else
+              "echo ${q "jen: warning: ${mount.stateDir} hides static files of ${mount.name} (above)"} >&2"
+          }
+        elif [ "$masked" != 0 ]; then
+          exit "$masked"
+        fi
       '';
-      script = "${p.unionfs} -o cow,allow_other,uid=$(${p.id} -u -- ${q owner}) ${q "${mount.stateDir}=rw:${mount.static}=ro"} ${q mount.mountPoint}";
+      # No uid= option: the union shows each file's real owner and mode
+      # (the store's read-only files stay root's and cannot be written).
+      script = "${p.unionfs} -o cow,allow_other,hide_meta_files ${q "${mount.stateDir}=rw:${mount.static}=ro"} ${q mount.mountPoint}";
       serviceConfig = {
         Type = "forking";
         ExecStop = "${p.umount} ${mount.mountPoint}";
@@ -89,38 +160,68 @@ let
   # `static` comes from the machine as written (`orig`): a builtin's result
   # crosses JSON and loses string context, and the units must keep the
   # static content's store path as a dependency.
+  # `statics` is checkStatic's result: the writable directories of each
+  # site with dynamic paths.
   machineMounts =
-    orig: m:
+    orig: m: statics:
     map (d: {
       name = d;
       inherit (m.sites.${d}) owner mountPoint;
       static = orig.sites.${d}.static;
       stateDir = m.sites.${d}.state;
+      dirs = statics.${d}.writableDirs or [ ];
     }) (filter (d: m.sites.${d}.writable) (attrNames m.sites));
 
-  # Static trees must not ship files under their sites' dynamic paths.
+  # Static trees must not ship files under their sites' dynamic paths;
+  # each check also says which directories the writable branch needs.
   checkStatic =
     orig: m:
-    map (
-      d:
-      jen.checkStaticTree {
-        static = orig.sites.${d}.static;
-        inherit (m.sites.${d}) dynamic;
-      }
-    ) (filter (d: m.sites.${d}.writable && m.sites.${d}.dynamic != [ ]) (attrNames m.sites));
+    builtins.listToAttrs (
+      map (d: {
+        name = d;
+        value = jen.checkStaticTree {
+          static = orig.sites.${d}.static;
+          inherit (m.sites.${d}) dynamic;
+        };
+      }) (filter (d: m.sites.${d}.writable && m.sites.${d}.dynamic != [ ]) (attrNames m.sites))
+    );
+
+  # Every directory a machine's writable branches must have before the
+  # first start, for a deploy to make (the branches, then the directories
+  # their dynamic paths need), each with its owner and mode.
+  stateDirsOf =
+    mounts:
+    builtins.concatMap (
+      x:
+      map
+        (path: {
+          inherit path;
+          owner = ownerOf x;
+          mode = dirMode;
+        })
+        (
+          [ x.stateDir ] ++ map (d: "${x.stateDir}/${d}") x.dirs
+        )
+    ) mounts;
 
   planMachine =
     pkgs: original: targets: network: name: m:
     let
       orig = original.machines.${name};
-      mounts = machineMounts orig m;
-      state = jen.checkStatePaths { inherit mounts; };
+      statics = checkStatic orig m;
+      mounts = machineMounts orig m statics;
+      state = jen.checkStatePaths {
+        mounts = map (x: removeAttrs x [ "dirs" ]) mounts;
+      };
       target = targets.${name};
     in
-    builtins.deepSeq (checkStatic orig m) {
+    builtins.deepSeq statics {
       machine = m;
       inherit target;
       inherit (state) mounts;
+      # What a deploy makes before the first start: every writable
+      # directory, with its owner and mode.
+      stateDirs = stateDirsOf mounts;
       warnings = state.warnings ++ target.warnings;
       # What must be backed up: the writable branches (user content).
       inherit (state) backup;
@@ -134,7 +235,7 @@ let
           name = "www-mount-${x.name}";
           value =
             if pkgs == null then
-              throw "jen lib.plan: unit www-mount-${x.name}: the units run programs from the store; pass pkgs (nixpkgs, for coreutils, unionfs-fuse and util-linux) to lib.plan"
+              throw "jen lib.plan: unit www-mount-${x.name}: the units run programs from the store; pass pkgs (nixpkgs with jen-builtins, for coreutils, unionfs-fuse, util-linux and jen) to lib.plan"
             else
               # `state` checked these very mounts: not again per unit.
               builtins.seq state (unitOf pkgs x);

@@ -60,13 +60,20 @@ fn the_example_network_plans_with_defaults_mounts_and_units() {
         );
         let unit = &www["units"]["www-mount-jekor.com"];
         let script = unit["script"].as_str().unwrap();
-        let (unionfs, id) = (
-            "-unionfs-fuse-3.6/bin/unionfs -o cow,allow_other,uid=$(/nix/store/",
-            "-coreutils-9.5/bin/id -u -- 'fsrest') '/var/jekor.com=rw:/nix/store/",
-        );
+        // No uid= option: the union shows the real owners.
+        let unionfs = "-unionfs-fuse-3.6/bin/unionfs -o cow,allow_other,hide_meta_files '/var/jekor.com=rw:/nix/store/";
         assert!(
-            script.starts_with("/nix/store/") && script.contains(unionfs) && script.contains(id),
+            script.starts_with("/nix/store/") && script.contains(unionfs),
             "{script}"
+        );
+        // The writable branch gets comments/ (dynamic "comments/**"), made
+        // as the site's owner.
+        let pre = unit["preStart"].as_str().unwrap();
+        assert!(
+            pre.contains("-util-linux-2.39.4/bin/runuser -u 'fsrest' -- /nix/store/")
+                && pre
+                    .contains("-coreutils-9.5/bin/mkdir -p -m 0755 -- '/var/jekor.com/comments'\n"),
+            "{pre}"
         );
         assert!(
             script.ends_with("-jekor.com=ro' '/www/jekor.com'"),

@@ -167,49 +167,18 @@ impl Deployment {
         .current_dir(self.work.path())
         .args(["apply", "jekor"]);
         let out = c.output().expect("run nixops4");
-        eprintln!(
-            "nixops4 apply: {}\n{}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let status = out.status;
+        let r = Run::from(out);
+        eprintln!("nixops4 apply: {status}\n{}", r.output_text());
         Apply {
-            ok: out.status.success(),
-            out: format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
+            ok: r.ok(),
+            out: r.output_text(),
         }
     }
 
     fn state_file(&self) -> Option<String> {
         std::fs::read_to_string(self.work.path().join("jekor-state.json")).ok()
     }
-}
-
-/// The example's sites are owned by `fsrest`; the target (this machine)
-/// must have that user, as the real host does.
-fn ensure_user(name: &str) {
-    let known = Command::new("id").arg(name).output().unwrap();
-    if !known.status.success() {
-        let made = Command::new("useradd")
-            .args([
-                "--system",
-                "--no-create-home",
-                "--shell",
-                "/usr/sbin/nologin",
-            ])
-            .arg(name)
-            .output()
-            .expect("useradd (the test runs as root)");
-        assert!(made.status.success(), "useradd {name}: {made:?}");
-    }
-}
-
-fn uid_of(name: &str) -> u32 {
-    let out = Command::new("id").args(["-u", name]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
 
 #[test]
@@ -236,7 +205,7 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
         state.contains(&host_a_bare),
         "the state pins the host's key {host_a_bare}:\n{state}"
     );
-    d.assert_sites(0o750, "the first apply");
+    d.assert_sites(0o755, "the first apply");
 
     // 2. Second apply: nothing changes.
     let second = d.apply();
@@ -246,7 +215,7 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
         state,
         "a second apply changed the state"
     );
-    d.assert_sites(0o750, "the second apply");
+    d.assert_sites(0o755, "the second apply");
 
     // 3. The host's key replaced, the deployment unchanged: nixops4 skips
     //    the unchanged ssh_target, and state_dirs (stateless, so run on
@@ -275,7 +244,7 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
         state,
         "a refused apply changed the state"
     );
-    d.assert_sites(0o750, "a refused apply");
+    d.assert_sites(0o755, "a refused apply");
 
     // 4. acceptChangedKey: the new key is pinned, and a change lands.
     d.site(port, r#"mode = "0770"; acceptChangedKey = true;"#);

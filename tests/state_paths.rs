@@ -137,23 +137,31 @@ fn unit_scripts_keep_the_static_content_as_a_dependency() {
             .join("tests/data/stand-in-pkgs.nix")
             .display()
     ));
-    c.args(["--apply", r#"p: builtins.attrNames (builtins.getContext p.machines.www.units."www-mount-jekor.com".script)"#, "plan"]);
+    c.args(["--apply", r#"p: let u = p.machines.www.units."www-mount-jekor.com"; in map (k: builtins.attrNames (builtins.getContext u.${k})) [ "script" "preStart" ]"#, "plan"]);
     let v: serde_json::Value = serde_json::from_str(nix.run(c).expect_ok()).unwrap();
-    // The static content, and the programs the script runs.
-    let mut ctx: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap())
-        .collect();
-    ctx.sort_by_key(|c| c.rsplit('-').next().unwrap().to_string());
-    assert_eq!(ctx.len(), 3, "{v}");
-    assert!(ctx.iter().any(|c| c.ends_with("-jekor.com")), "{v}");
+    let names = |i: usize| -> Vec<String> {
+        let mut n: Vec<String> = serde_json::from_value(v[i].clone()).unwrap();
+        n.sort_by_key(|c| c.rsplit('-').next().unwrap().to_string());
+        n
+    };
+    // The script: the static content, and unionfs.
+    let script = names(0);
+    assert_eq!(script.len(), 2, "{v}");
+    assert!(script.iter().any(|c| c.ends_with("-jekor.com")), "{v}");
     assert!(
-        ctx.iter().any(|c| c.ends_with("-unionfs-fuse-3.6.drv")),
+        script.iter().any(|c| c.ends_with("-unionfs-fuse-3.6.drv")),
         "{v}"
     );
-    assert!(ctx.iter().any(|c| c.ends_with("-coreutils-9.5.drv")), "{v}");
+    // The start: the static content (for jen masking) and the programs.
+    let pre = names(1);
+    for want in [
+        "-jekor.com",
+        "-coreutils-9.5.drv",
+        "-util-linux-2.39.4.drv",
+        "-jen-builtins-0.1.0.drv",
+    ] {
+        assert!(pre.iter().any(|c| c.ends_with(want)), "{want}: {v}");
+    }
 }
 
 /// Generated hostile paths, each given as a state directory and as a mount

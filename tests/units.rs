@@ -67,8 +67,12 @@ fn command_words(script: &str) -> Vec<String> {
             w = words.next();
         }
         if let Some(w) = w {
-            // Redirections and the `]` of a test are not commands.
-            if !w.starts_with('>') && !w.starts_with('<') && w != "]" {
+            // Redirections, the `]` of a test and a variable assignment
+            // (`masked=0`, `NAME=$?`) are not commands.
+            let assignment = w.split_once('=').is_some_and(|(n, _)| {
+                !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+            if !w.starts_with('>') && !w.starts_with('<') && w != "]" && !assignment {
                 out.push(w.to_string());
             }
         }
@@ -112,7 +116,7 @@ fn assert_runnable_on_nixos(name: &str, unit: &Value) {
 fn the_command_checker_catches_bare_names() {
     // The check itself must be able to fail.
     let words = command_words(
-        "mkdir -p /a\nif [ -L x ]; then echo 'y; z' >&2; fi\n/nix/store/h-u/bin/u -o uid=$(id -u a) 'a=rw' && /nix/store/h-c/bin/chown a b",
+        "mkdir -p /a\nif [ -L x ]; then echo 'y; z' >&2; fi\n/nix/store/h-u/bin/u -o uid=$(id -u a) 'a=rw' && /nix/store/h-c/bin/chown a b\nm=0\nrm x || m=$?",
     );
     assert_eq!(
         words,
@@ -123,6 +127,7 @@ fn the_command_checker_catches_bare_names() {
             "fi",
             "/nix/store/h-u/bin/u",
             "/nix/store/h-c/bin/chown",
+            "rm",
             "id"
         ]
     );
@@ -203,7 +208,10 @@ fn mount_unit_checks_and_quotes_what_it_is_given() {
     // A good one is quoted; the script runs in a real shell as written.
     let v = nix.value_impure(&format!("({}).preStart", unit("/var/a")));
     let pre = v.as_str().unwrap();
-    assert!(pre.contains("/bin/mkdir -p -- '/var/a' '/www/a'"), "{pre}");
+    assert!(
+        pre.contains("/bin/mkdir -p -m 0755 -- '/var/a' '/www/a'"),
+        "{pre}"
+    );
     let quote = nix.value_impure(&format!(
         r#"(import {} {{ jen = builtins.jen; }}).shellQuote "it's $(x) `y`\n""#,
         lib.display()
@@ -224,11 +232,7 @@ fn eval_module(nix: &Nix, config: &str) -> Option<Run> {
     let expr = format!(
         r#"let
              lib = import {lib};
-             stubs = {{ lib, ... }}: {{
-               options.assertions = lib.mkOption {{ type = lib.types.listOf lib.types.unspecified; default = [ ]; }};
-               options.systemd.services = lib.mkOption {{ type = lib.types.attrsOf lib.types.anything; default = {{ }}; }};
-               options.programs.fuse.userAllowOther = lib.mkOption {{ type = lib.types.bool; default = false; }};
-             }};
+             stubs = {stubs};
              eval = lib.evalModules {{
                modules = [ stubs {module} {{ config = {config}; }} ];
                specialArgs.pkgs = {pkgs};
@@ -244,6 +248,7 @@ fn eval_module(nix: &Nix, config: &str) -> Option<Run> {
             .join("nix/modules/union-mounts.nix")
             .display(),
         pkgs = stand_in_pkgs(),
+        stubs = MODULE_STUBS,
     );
     Some(nix.eval_json_args(&expr, &["--impure"]))
 }

@@ -1,10 +1,16 @@
 # The example network's deployment plan: the main job.
 #
 #   scripts/jen-nix eval --raw --file examples/jen --arg variant '"hetzner"' report
-#   scripts/jen-nix eval --json --file examples/jen plan
+#   scripts/jen-nix eval --json --file examples/jen plan.machines.www.stateDirs
+#   scripts/jen-nix eval --json --file examples/jen plan \
+#     --apply 'p: p // { machines = builtins.mapAttrs (_: m: removeAttrs m [ "units" ]) p.machines; }'
 #
-# With nixpkgs, the plan's units are built too (their programs come from
-# the store): --arg pkgs 'import <nixpkgs> { }'.
+# The whole plan, units included, needs `pkgs`: the units run their
+# programs from the store (coreutils, unionfs-fuse, util-linux, and the
+# jen CLI as pkgs.jen-builtins, from the flake's overlay), e.g.
+# --arg pkgs 'import <nixpkgs> { overlays = [ jen-builtins.overlays.default ]; }'.
+# tests/union_mounts.rs runs such units for real, with Debian's programs
+# standing in for those packages.
 {
   variant ? "ovh",
   pkgs ? null,

@@ -77,13 +77,15 @@ nixops4Lib.mkRoot {
                       hostPublicKey = members."${name}-host-key".outputs.hostPublicKey;
                       identityFile = site.identityFile or null;
                     };
-                    # What must be backed up is what must exist: the
-                    # writable branches, owned by their site's user.
-                    dirs = map (m: {
-                      path = stateRoot + m.stateDir;
-                      inherit (m) owner;
-                      mode = site.mode or "0750";
-                    }) p.mounts;
+                    # Every empty resource a clean deployment needs before
+                    # the first start: the writable branches and the
+                    # directories their dynamic paths go in, owned by their
+                    # site's user (lib.plan's stateDirs).
+                    dirs = map (d: {
+                      path = stateRoot + d.path;
+                      inherit (d) owner;
+                      mode = site.mode or d.mode;
+                    }) p.stateDirs;
                   };
                 };
               }

@@ -18,5 +18,5 @@
   # stateRoot = "/srv/test";                   # prefix of every state directory
   # stateFile = "jekor-state.json";            # relative to where nixops4 runs
   # acceptChangedKey = true;                   # once, after checking the new key
-  # mode = "0750";                             # of every state directory
+  # mode = "0750";                             # of every state directory (default: the plan's, 0755)
 }

@@ -3,7 +3,8 @@
 # www-mount service does. The layout is checked at evaluation time by
 # builtins.jen.statePathViolations (an assertion listing every fault, each
 # with its attribute path), and the units run their programs from the
-# store (pkgs: coreutils, unionfs-fuse, util-linux).
+# store (pkgs: coreutils, unionfs-fuse, util-linux, and jen-builtins for
+# `jen masking`, from the flake's overlay).
 #
 # Needs the jen-builtins plugin loaded in the evaluating Nix.
 {
@@ -49,6 +50,29 @@ in
               type = lib.types.nullOr lib.types.str;
               default = null;
               description = "Owner of the writable branch.";
+            };
+            dynamic = lib.mkOption {
+              type = lib.types.listOf lib.types.str;
+              default = [ ];
+              example = [ "comments/**" ];
+              description = ''
+                Globs of the paths the site writes through the mount. The
+                static content must hold none of them, and the directories
+                they go in are made in the writable branch, as the owner,
+                before each start.
+              '';
+            };
+            onMasking = lib.mkOption {
+              type = lib.types.enum [
+                "warn"
+                "refuse"
+              ];
+              default = "warn";
+              description = ''
+                What a start does when the writable branch hides static
+                files (a file at a static file's path, or a whiteout of
+                one): log them and mount ("warn"), or fail ("refuse").
+              '';
             };
           };
         }

@@ -25,6 +25,7 @@ use std::process::ExitCode;
   jen check-network network.json
   jen ssh-targets --ssh-config ~/.ssh/config --known-hosts ~/.ssh/known_hosts network.json
   jen check-state mounts.json
+  jen masking --static /nix/store/...-jekor.com /var/jekor.com
   nix eval --json -f examples/jen network | jen check-network -
   jen nixops4-provider   (started by nixops4; JSON lines on stdin/stdout)
 
@@ -59,6 +60,17 @@ enum Command {
     },
     /// Check union-mount layouts: a JSON file { "mounts": [...], "storeDir"?: ... }.
     CheckState { file: String },
+    /// List the static files a union mount's writable branch hides: files
+    /// at a static file's path, and unionfs-fuse whiteouts of static
+    /// files. Exit status 1 when any is hidden. Each mount unit runs it as
+    /// it starts.
+    Masking {
+        /// The read-only branch (the site's store path).
+        #[arg(long = "static")]
+        static_: String,
+        /// The writable branch (the state directory).
+        state: String,
+    },
     /// Serve the NixOps4 resource provider protocol (v0) on stdin/stdout:
     /// resource types ssh_target and state_dirs. Logs go to stderr
     /// (JEN_LOG=debug for more).
@@ -168,6 +180,33 @@ fn run(cli: &Cli) -> Result<ExitCode, (u8, String)> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Masking { static_, state } => {
+            let found = jen_builtins::state::masking::find(
+                std::path::Path::new(state),
+                std::path::Path::new(static_),
+            )
+            .map_err(|e| io(format!("masking: {state}: {e}")))?;
+            if cli.json {
+                let out = json!({ "state": state, "static": static_, "masked": found });
+                out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            } else if found.is_empty() {
+                out!("{state}: hides nothing of {static_}");
+            } else {
+                out!(
+                    "{state}: hides {} static path{} of {static_}:",
+                    found.len(),
+                    if found.len() == 1 { "" } else { "s" }
+                );
+                for m in &found {
+                    let how = match m.how {
+                        jen_builtins::state::masking::How::Shadowed => "shadowed",
+                        jen_builtins::state::masking::How::Whiteout => "deleted (whiteout)",
+                    };
+                    out!("  {}: {how}", m.path);
+                }
+            }
+            Ok(ExitCode::from(if found.is_empty() { 0 } else { 1 }))
         }
         Command::SshTargets {
             ssh_config,

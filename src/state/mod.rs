@@ -1,6 +1,7 @@
 //! State-path checks: store paths as Nix parses them, union-mount
 //! layouts, and static content that must not hold dynamic data.
 
+pub mod masking;
 pub mod mounts;
 pub mod static_tree;
 pub mod store_path;
@@ -159,12 +160,17 @@ pub const CHECK_STATIC_TREE: Builtin = Builtin {
     links. Globs are relative to `static` (`comments/**`, `**/*.db`,
     `uploads`: a match on a directory covers what is under it).
 
-    Returns `{ static; files; }` (files checked) or raises a catchable error
-    listing the offending files (the first 100, and how many more).
+    Returns `{ static; files; writableDirs; }`: the files checked, and the
+    directories (relative, parents first) the writable branch must hold
+    so that the site can write its dynamic files through a union mount
+    (the glob's literal leading directories, and each directory of the
+    tree the glob's files may go in). Raises a catchable error listing
+    the offending files (the first 100, and how many more), or naming a
+    static file where such a directory must go.
 
     ```nix
     nix-repl> builtins.jen.checkStaticTree { static = ./site; dynamic = [ "comments/**" ]; }
-    { files = 3; static = "/home/me/site"; }
+    { files = 3; static = "/home/me/site"; writableDirs = [ "comments" ]; }
     ```
     "#,
     files: &["args.static"],

@@ -7,6 +7,19 @@
 //! production data. The static tree must therefore hold no file under the
 //! declared dynamic globs. The tree is walked through the host, so Nix's
 //! access rules apply; symbolic links are not followed.
+//!
+//! The same walk says which directories the writable branch must hold
+//! before the mount comes up (`writableDirs`): the site writes its dynamic
+//! files through the union, and a directory that only the read-only store
+//! has shows as the store's (root's, 0555), where the site's user cannot
+//! create anything. For each glob these are the directories its files may
+//! appear in: the glob's literal leading directories (`comments` of
+//! `comments/**`), every directory of the static tree its directory part
+//! matches (each directory, for `**/comments.json`; all below `comments`,
+//! for `comments/**`), and their parents. A glob without wildcards
+//! (`uploads`, `feed.xml`) may name a file, so only its parents are made.
+//! A static *file* where such a directory must go is refused: the
+//! directory in the writable branch would hide it.
 
 use crate::args::{self, FileArg};
 use crate::error::{Error, Result};
@@ -54,8 +67,64 @@ fn matches(set: &GlobSet, rel: &str) -> bool {
     }
 }
 
-/// `{ static; files; }` (the number of files checked), or an invalid-input
-/// error listing the offending files (the first [`MAX_LISTED`] and a count).
+/// Whether a pattern component holds a glob wildcard.
+fn is_wild(component: &str) -> bool {
+    component.contains(['*', '?', '[', '{'])
+}
+
+/// `path` and its parent directories, shortest first ("a", "a/b").
+fn with_parents(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('/')
+        .map(move |(i, _)| &path[..i])
+        .chain(std::iter::once(path))
+        .filter(|p| !p.is_empty())
+}
+
+/// The directories, relative to the tree, that files of `pattern` may be
+/// written in, given the tree's own directories `dirs` (see the module
+/// header).
+fn dirs_for(pattern: &str, dirs: &[String]) -> Result<Vec<String>> {
+    let comps: Vec<&str> = pattern.split('/').collect();
+    let Some(first_wild) = comps.iter().position(|c| is_wild(c)) else {
+        let mut out: Vec<String> = with_parents(&comps[..comps.len() - 1].join("/"))
+            .map(str::to_string)
+            .collect();
+        // A literal the tree has as a directory: files go below it.
+        let under = format!("{pattern}/");
+        out.extend(
+            dirs.iter()
+                .filter(|d| **d == pattern || d.starts_with(&under))
+                .cloned(),
+        );
+        return Ok(out);
+    };
+    let prefix = comps[..first_wild].join("/");
+    let mut out: Vec<String> = with_parents(&prefix).map(str::to_string).collect();
+    let last = comps[comps.len() - 1];
+    let parent = comps[..comps.len() - 1].join("/");
+    let qualifies: Box<dyn Fn(&str) -> bool> = if last == "**" {
+        // Anything below the prefix, at any depth.
+        let under = format!("{prefix}/");
+        Box::new(move |d: &str| prefix.is_empty() || d == prefix || d.starts_with(&under))
+    } else if parent.is_empty() {
+        // Files directly in the tree's top: the branch's own root.
+        Box::new(|_: &str| false)
+    } else {
+        let glob = Glob::new(&parent)
+            .map_err(|e| Error::misuse(format!("\"{pattern}\" is not a glob: {e}")))?
+            .compile_matcher();
+        Box::new(move |d: &str| glob.is_match(d))
+    };
+    for d in dirs.iter().filter(|d| qualifies(d)) {
+        out.extend(with_parents(d).map(str::to_string));
+    }
+    Ok(out)
+}
+
+/// `{ static; files; writableDirs; }` (the number of files checked, the
+/// directories the writable branch needs, sorted, parents first), or an
+/// invalid-input error listing the offending files (the first
+/// [`MAX_LISTED`] and a count).
 pub fn check_static_tree(host: &dyn Host, arg: &Value) -> Result<Value> {
     let a: Args = args::typed(arg, "the argument")?;
     let root = match a.static_ {
@@ -71,6 +140,9 @@ pub fn check_static_tree(host: &dyn Host, arg: &Value) -> Result<Value> {
 
     let mut files = 0usize;
     let mut offending = Vec::new();
+    // The tree's directories and other files, relative, for writableDirs.
+    let mut dirs: Vec<String> = Vec::new();
+    let mut non_dirs: std::collections::BTreeSet<String> = Default::default();
     match host.file_type(if root.is_empty() { "/" } else { &root })? {
         None => {
             return Err(Error::invalid(format!(
@@ -78,7 +150,8 @@ pub fn check_static_tree(host: &dyn Host, arg: &Value) -> Result<Value> {
             )))
         }
         Some(FileType::Directory) => {}
-        Some(_) => return Ok(json!({ "static": root, "files": 1 })), // one file: nothing below it
+        // One file: nothing below it, nothing to prepare.
+        Some(_) => return Ok(json!({ "static": root, "files": 1, "writableDirs": [] })),
     }
     // Depth-first, in name order, without recursion (trees can be deep).
     let mut stack = vec![String::new()];
@@ -97,17 +170,38 @@ pub fn check_static_tree(host: &dyn Host, arg: &Value) -> Result<Value> {
                 format!("{rel}/{name}")
             };
             if ft == FileType::Directory {
+                dirs.push(child.clone());
                 stack.push(child);
             } else {
                 files += 1;
                 if matches(&set, &child) {
-                    offending.push(child);
+                    offending.push(child.clone());
                 }
+                non_dirs.insert(child);
             }
         }
     }
     if offending.is_empty() {
-        return Ok(json!({ "static": root, "files": files }));
+        let mut needed = std::collections::BTreeSet::new();
+        let mut clashes = Vec::new();
+        for (i, p) in a.dynamic.iter().enumerate() {
+            for d in dirs_for(p.trim_start_matches('/'), &dirs)? {
+                if non_dirs.contains(&d) {
+                    clashes.push(format!(
+                        "dynamic[{i}] \"{p}\" needs the directory '{d}' in the writable branch, but the static content has a file there, which that directory would hide"
+                    ));
+                }
+                needed.insert(d);
+            }
+        }
+        if !clashes.is_empty() {
+            clashes.dedup();
+            return Err(Error::invalid(format!(
+                "the static content '{root}' and its dynamic paths do not fit:\n  {}",
+                clashes.join("\n  ")
+            )));
+        }
+        return Ok(json!({ "static": root, "files": files, "writableDirs": needed }));
     }
     offending.sort();
     let n = offending.len();
@@ -151,6 +245,78 @@ mod tests {
         let d = tree(&["index.html", "css/site.css", "posts/a/index.html"]);
         let out = check(&d, json!(["comments/**", "uploads"])).unwrap();
         assert_eq!(out["files"], 3);
+    }
+
+    /// A tree with these files and these (possibly empty) directories.
+    fn tree_with_dirs(files: &[&str], empty: &[&str]) -> tempfile::TempDir {
+        let d = tree(files);
+        for e in empty {
+            std::fs::create_dir_all(d.path().join(e)).unwrap();
+        }
+        d
+    }
+
+    fn writable_dirs(d: &tempfile::TempDir, dynamic: Value) -> Vec<String> {
+        serde_json::from_value(check(d, dynamic).unwrap()["writableDirs"].clone()).unwrap()
+    }
+
+    #[test]
+    fn the_writable_branch_gets_the_directories_dynamic_files_go_in() {
+        let d = tree_with_dirs(
+            &[
+                "index.html",
+                "posts/a/index.html",
+                "posts/b/x/index.html",
+                "css/s.css",
+            ],
+            &["comments/2024", "uploads"],
+        );
+        // comments/**: the literal directory and everything the tree has below it.
+        assert_eq!(
+            writable_dirs(&d, json!(["comments/**"])),
+            ["comments", "comments/2024"]
+        );
+        // **/comments.json: every directory of the tree.
+        assert_eq!(
+            writable_dirs(&d, json!(["**/comments.json"])),
+            [
+                "comments",
+                "comments/2024",
+                "css",
+                "posts",
+                "posts/a",
+                "posts/b",
+                "posts/b/x",
+                "uploads"
+            ]
+        );
+        // posts/*/comments.json: the directories that part matches, and their parents.
+        assert_eq!(
+            writable_dirs(&d, json!(["posts/*/comments.json"])),
+            ["posts", "posts/a", "posts/b", "posts/b/x"]
+        );
+        // A literal may be a file (feed.xml) or a directory: its parents,
+        // and itself where the tree has that directory (uploads).
+        assert_eq!(
+            writable_dirs(&d, json!(["uploads", "feeds/feed.xml"])),
+            ["feeds", "uploads"]
+        );
+        // A literal directory the tree lacks is still made: the site writes there.
+        assert_eq!(writable_dirs(&d, json!(["media/*.png"])), ["media"]);
+        assert_eq!(writable_dirs(&d, json!([])), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_static_file_where_a_writable_directory_must_go_is_refused() {
+        let d = tree(&["index.html", "comments"]);
+        let e = check(&d, json!(["comments/*.txt"])).unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::Invalid);
+        assert!(
+            e.message
+                .contains("dynamic[0] \"comments/*.txt\" needs the directory 'comments'"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -189,6 +189,10 @@ impl Run {
     pub fn ok(&self) -> bool {
         self.status == Some(0)
     }
+    /// Standard output, then standard error, as one text.
+    pub fn output_text(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
     /// The standard output of a successful run; panics with stderr otherwise.
     pub fn expect_ok(&self) -> &str {
         assert!(
@@ -493,3 +497,39 @@ impl Gen {
         xs[self.below(xs.len())]
     }
 }
+
+/// A system user `name` on this machine (made if missing; the tests that
+/// need one run as root): the sites' owners on a target.
+pub fn ensure_user(name: &str) {
+    let known = std::process::Command::new("id").arg(name).output().unwrap();
+    if !known.status.success() {
+        let made = std::process::Command::new("useradd")
+            .args([
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+            ])
+            .arg(name)
+            .output()
+            .expect("useradd (the test runs as root)");
+        assert!(made.status.success(), "useradd {name}: {made:?}");
+    }
+}
+
+pub fn uid_of(name: &str) -> u32 {
+    let out = std::process::Command::new("id")
+        .args(["-u", name])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+/// A module with the options nixosModules.unionMounts sets that nixpkgs'
+/// `lib` alone lacks (`assertions`, `systemd.services`, `programs.fuse`),
+/// for `lib.evalModules` without NixOS.
+pub const MODULE_STUBS: &str = r#"{ lib, ... }: {
+  options.assertions = lib.mkOption { type = lib.types.listOf lib.types.unspecified; default = [ ]; };
+  options.systemd.services = lib.mkOption { type = lib.types.attrsOf lib.types.anything; default = { }; };
+  options.programs.fuse.userAllowOther = lib.mkOption { type = lib.types.bool; default = false; };
+}"#;

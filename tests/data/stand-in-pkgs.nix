@@ -1,4 +1,4 @@
-# The three packages a mount unit takes its programs from, as real
+# The packages a mount unit takes its programs from, as real
 # derivations (never built: only their store paths are needed), since
 # nixpkgs is not on the test machines. Their names follow nixpkgs'.
 let
@@ -18,4 +18,6 @@ in
   coreutils = mk "coreutils-9.5";
   unionfs-fuse = mk "unionfs-fuse-3.6";
   util-linux = mk "util-linux-2.39.4";
+  # The jen CLI, for `jen masking` (the flake's overlay adds it).
+  jen-builtins = mk "jen-builtins-0.1.0";
 }
