@@ -170,6 +170,7 @@ let
       static = orig.sites.${d}.static;
       stateDir = m.sites.${d}.state;
       dirs = statics.${d}.writableDirs or [ ];
+      onMasking = orig.sites.${d}.onMasking or "warn";
     }) (filter (d: m.sites.${d}.writable) (attrNames m.sites));
 
   # Static trees must not ship files under their sites' dynamic paths;
@@ -211,7 +212,13 @@ let
       statics = checkStatic orig m;
       mounts = machineMounts orig m statics;
       state = jen.checkStatePaths {
-        mounts = map (x: removeAttrs x [ "dirs" ]) mounts;
+        mounts = map (
+          x:
+          removeAttrs x [
+            "dirs"
+            "onMasking"
+          ]
+        ) mounts;
       };
       target = targets.${name};
     in

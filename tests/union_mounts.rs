@@ -14,7 +14,7 @@
 //! static file cannot be written; a file that masks a static one, and a
 //! whiteout left by deleting one, are reported by `jen masking` and in
 //! the start's output, and gone once removed; `onMasking = "refuse"`
-//! fails the start; stop unmounts; the store paths still verify; a
+//! (`lib.mountUnit`'s, and the network's per site) fails the start; stop unmounts; the store paths still verify; a
 //! symbolic link at the state directory or mount point is refused.
 #![cfg(feature = "plugin")]
 
@@ -131,13 +131,14 @@ impl Machine {
         let key =
             std::fs::read_to_string(project_root().join("examples/jen/keys/deploy_ed25519.pub"))
                 .unwrap();
-        let site = |name: &str, dynamic: &str| {
+        let site = |name: &str, dynamic: &str, extra: &str| {
             format!(
                 r#""{name}" = {{
                   static = "${{builtins.path {{ path = {r}/src/{name}; name = "{name}"; }}}}";
                   writable = true;
                   owner = "{OWNER}";
                   dynamic = [ {dynamic} ];
+                  {extra}
                   state = "{r}/var/{name}";
                   mountPoint = "{r}/www/{name}";
                 }};"#
@@ -157,8 +158,12 @@ impl Machine {
               }};
             }}"#,
             key = nix_str(key.trim()),
-            a = site("a.test", r#""comments/**""#),
-            b = site("b.test", r#""**/comments.json""#),
+            a = site("a.test", r#""comments/**""#, ""),
+            b = site(
+                "b.test",
+                r#""**/comments.json""#,
+                r#"onMasking = "refuse";"#
+            ),
         )
     }
 
@@ -447,6 +452,19 @@ fn two_writable_sites_mount_take_their_owners_writes_and_report_masking() {
         c.args(["--verify-path", s]);
         m.nix.run(c).expect_ok();
     }
+
+    // The network's onMasking = "refuse" (b.test) makes its unit refuse.
+    std::fs::write(st_b.join("index.html"), "stale\n").unwrap();
+    let r = start(b);
+    assert!(!r.ok, "{}", r.out);
+    assert!(r.out.contains("index.html: shadowed"), "{}", r.out);
+    assert!(
+        r.out.contains("not mounting (onMasking = refuse)"),
+        "{}",
+        r.out
+    );
+    assert!(!mounted(&mp_b));
+    std::fs::remove_file(st_b.join("index.html")).unwrap();
 
     // A symbolic link at the state directory or the mount point: refused.
     let moved = m.path("var/a.test.real");
