@@ -191,6 +191,17 @@ pub fn check_static_tree(host: &dyn Host, arg: &Value) -> Result<Value> {
                         "dynamic[{i}] \"{p}\" needs the directory '{d}' in the writable branch, but the static content has a file there, which that directory would hide"
                     ));
                 }
+                // It becomes a state path (a unit makes it, a deploy too):
+                // the state-path policy's characters only.
+                if !d
+                    .chars()
+                    .all(|c| c == '/' || crate::path_policy::is_safe_char(c))
+                {
+                    clashes.push(format!(
+                        "dynamic[{i}] \"{p}\" needs the directory {} in the writable branch, which may hold only letters, digits and . _ - + @ (the state-path policy)",
+                        crate::path_policy::shown(&d)
+                    ));
+                }
                 needed.insert(d);
             }
         }
@@ -304,6 +315,20 @@ mod tests {
         // A literal directory the tree lacks is still made: the site writes there.
         assert_eq!(writable_dirs(&d, json!(["media/*.png"])), ["media"]);
         assert_eq!(writable_dirs(&d, json!([])), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_writable_directory_outside_the_policys_characters_is_refused() {
+        let d = tree(&["my posts/a/index.html"]);
+        let e = check(&d, json!(["**/comments.json"])).unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::Invalid);
+        assert!(
+            e.message.contains(
+                "needs the directory \"my posts\" in the writable branch, which may hold only"
+            ),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
