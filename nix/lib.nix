@@ -487,6 +487,12 @@ in
           ]
           ++ map site (attrNames p.machine.sites)
           ++ [
+            "  prepare  ${
+              if p.stateDirs == [ ] then
+                "-"
+              else
+                concatStringsSep " " (map (d: "${d.path} (${d.owner} ${d.mode})") p.stateDirs)
+            }"
             "  backup   ${if p.backup == [ ] then "-" else concatStringsSep " " p.backup}"
             "  exclude  ${if p.exclude == [ ] then "-" else concatStringsSep " " p.exclude}"
             "  units    ${if p.units == { } then "-" else concatStringsSep " " (attrNames p.units)}"

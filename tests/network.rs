@@ -116,6 +116,11 @@ fn the_main_report_is_readable_text() {
         out.contains("backup   /var/jekor.com /var/jekos.net"),
         "{out}"
     );
+    // What a deploy makes before the first start (lib.plan's stateDirs).
+    assert!(
+        out.contains("prepare  /var/jekor.com (fsrest 0755) /var/jekor.com/comments (fsrest 0755) /var/jekos.net (fsrest 0755)"),
+        "{out}"
+    );
     assert!(out.contains("vocabulink.com  proxy :8002"), "{out}");
 }
 
