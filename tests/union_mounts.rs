@@ -264,6 +264,20 @@ fn jen_masking(stat: &str, state: &Path, json: bool) -> (i32, String) {
     )
 }
 
+/// A start that masking makes refuse (onMasking = "refuse"): it fails,
+/// says why, and mounts nothing at `point`.
+fn assert_refused(unit: &Value, point: &Path) -> Ran {
+    let r = start(unit);
+    assert!(!r.ok, "{}", r.out);
+    assert!(
+        r.out.contains("not mounting (onMasking = refuse)"),
+        "{}",
+        r.out
+    );
+    assert!(!mounted(point));
+    r
+}
+
 /// Unmounts whatever the test left mounted, even when it fails.
 struct Unmount(Vec<PathBuf>);
 impl Drop for Unmount {
@@ -424,14 +438,7 @@ fn two_writable_sites_mount_take_their_owners_writes_and_report_masking() {
         st_a.display(),
         mp_a.display()
     ));
-    let r = start(&refusing);
-    assert!(!r.ok, "{}", r.out);
-    assert!(
-        r.out.contains("not mounting (onMasking = refuse)"),
-        "{}",
-        r.out
-    );
-    assert!(!mounted(&mp_a));
+    assert_refused(&refusing, &mp_a);
     // Removed, the masking is gone.
     std::fs::remove_file(st_a.join("index.html")).unwrap();
     std::fs::remove_file(st_a.join(".unionfs-fuse/about.html_HIDDEN~")).unwrap();
@@ -455,15 +462,8 @@ fn two_writable_sites_mount_take_their_owners_writes_and_report_masking() {
 
     // The network's onMasking = "refuse" (b.test) makes its unit refuse.
     std::fs::write(st_b.join("index.html"), "stale\n").unwrap();
-    let r = start(b);
-    assert!(!r.ok, "{}", r.out);
+    let r = assert_refused(b, &mp_b);
     assert!(r.out.contains("index.html: shadowed"), "{}", r.out);
-    assert!(
-        r.out.contains("not mounting (onMasking = refuse)"),
-        "{}",
-        r.out
-    );
-    assert!(!mounted(&mp_b));
     std::fs::remove_file(st_b.join("index.html")).unwrap();
 
     // A symbolic link at the state directory or the mount point: refused.
