@@ -132,6 +132,8 @@ mod plugin {
         unsafe { std::env::set_var("PKG_CONFIG_PATH", &pc_path) };
 
         let mut includes = vec![prefix.join("include")];
+        // nix-store's version is the Nix the backend is built for.
+        let mut nix_version = String::new();
         for lib in ["nix-expr", "nix-store", "nix-util", "nix-main"] {
             let found = pkg_config::Config::new()
                 .cargo_metadata(false)
@@ -143,6 +145,9 @@ mod plugin {
                         prefix.display()
                     )
                 });
+            if lib == "nix-store" {
+                nix_version = found.version.clone();
+            }
             includes.extend(found.include_paths);
             for l in found.libs {
                 // Only the cdylib (and test binaries that load the bridge)
@@ -220,19 +225,19 @@ mod plugin {
             println!("cargo:rerun-if-changed={f}");
         }
         println!("cargo:rustc-env=JEN_NIX_PREFIX={}", prefix.display());
-        lay_out_plugin(&record(&prefix, &tc));
+        lay_out_plugin(&record(&nix_version, &tc));
     }
 
     /// The backend's record: `nix-<version>-<c++ library>`, from the
     /// Nix pkg-config finds and the C++ library the shim is compiled with
     /// (the installer's file; else libc++ only when the flags ask for it,
     /// as a Linux Nix from nixpkgs is built with libstdc++).
-    fn record(prefix: &Path, tc: &BTreeMap<String, String>) -> String {
-        let version = pkg_config::Config::new()
-            .cargo_metadata(false)
-            .probe("nix-store")
-            .map(|l| l.version)
-            .unwrap_or_else(|e| panic!("pkg-config nix-store under {}: {e}", prefix.display()));
+    fn record(version: &str, tc: &BTreeMap<String, String>) -> String {
+        // The record's `-` separates version and C++ library: a version
+        // with one of its own ("2.31.0pre-dirty") keeps it as `_` (the
+        // loader then treats the running Nix as another build of the
+        // series, with its warning).
+        let version = version.replace('-', "_");
         let libcxx = match tc.get("stdlib").map(String::as_str) {
             Some(s) => s == "c++",
             None => std::env::var("CXXFLAGS").is_ok_and(|f| f.contains("-stdlib=libc++")),
