@@ -13,8 +13,8 @@
 //! and lays out the plugin as users load it, in `<target>/<profile>/jen-plugin/`:
 //!
 //! ```text
-//! libjen_builtins.so                          the loader (plugin-files names it)
-//! jen-builtins/nix-<version>-<c++ lib>.so     -> ../../deps/libjen_builtins.so, the backend
+//! lib/libjen_builtins.so                            the loader (plugin-files names it, or lib/)
+//! libexec/jen-builtins/nix-<version>-<c++ lib>.so   -> the backend, ../../../deps/libjen_builtins.so
 //! ```
 //!
 //! The backend's file name is its record of the Nix it was built for,
@@ -274,17 +274,21 @@ mod plugin {
         // OUT_DIR is <target>/<profile>/build/<crate>-<hash>/out.
         let profile_dir = out.ancestors().nth(3).expect("target/<profile>");
         let dir = profile_dir.join("jen-plugin");
-        let backends = dir.join("jen-builtins");
+        let lib = dir.join("lib");
+        let backends = dir.join("libexec/jen-builtins");
         // A record from an earlier configuration must not stay beside the
-        // new one.
+        // new one (nor an earlier layout's files).
         let _ = std::fs::remove_dir_all(&backends);
-        std::fs::create_dir_all(&backends).expect("create jen-plugin/jen-builtins");
+        let _ = std::fs::remove_dir_all(dir.join("jen-builtins"));
+        let _ = std::fs::remove_file(dir.join("libjen_builtins.so"));
+        std::fs::create_dir_all(&backends).expect("create jen-plugin/libexec/jen-builtins");
+        std::fs::create_dir_all(&lib).expect("create jen-plugin/lib");
         // Copied then renamed: a running Nix may have the old one mapped.
-        let tmp = dir.join(".libjen_builtins.so.new");
+        let tmp = lib.join(".libjen_builtins.so.new");
         std::fs::copy(&built, &tmp).expect("copy the loader");
-        std::fs::rename(&tmp, dir.join("libjen_builtins.so")).expect("install the loader");
+        std::fs::rename(&tmp, lib.join("libjen_builtins.so")).expect("install the loader");
         std::os::unix::fs::symlink(
-            "../../deps/libjen_builtins.so",
+            "../../../deps/libjen_builtins.so",
             backends.join(format!("{record}.so")),
         )
         .expect("link the backend");

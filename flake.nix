@@ -36,7 +36,7 @@
           jen-builtins = pluginFor pkgs nix;
         };
       # Every build above joined: one lib/libjen_builtins.so (the loader,
-      # the same in each) and a backend per Nix in lib/jen-builtins/, so that
+      # the same in each) and a backend per Nix in libexec/jen-builtins/, so that
       # one plugin-files path keeps working across the series it covers.
       allFor =
         pkgs:

@@ -9,10 +9,14 @@
  * standard library, no static initialiser that touches Nix. When Nix calls
  * its `nix_plugin_entry`, it finds out which Nix it is in and only then
  * loads the backend (the real plugin: C++ shim and Rust core) built for
- * that Nix, from the directory `jen-builtins/` beside itself:
+ * that Nix, from `../libexec/jen-builtins/` (or `jen-builtins/`) beside
+ * itself:
  *
- *     lib/libjen_builtins.so                       this loader
- *     lib/jen-builtins/nix-2.26.3-libstdc++.so     a backend, one per Nix
+ *     lib/libjen_builtins.so                           this loader
+ *     libexec/jen-builtins/nix-2.26.3-libstdc++.so     a backend, one per Nix
+ *
+ * (libexec, not a directory in lib/: `plugin-files` may name a directory,
+ * and Nix then loads every entry in it, a subdirectory too, and fails.)
  *
  * A backend's file name is its record: `nix-<version>-<c++ library>.so`,
  * written by build.rs from the Nix it compiled against. The rules:
@@ -221,11 +225,15 @@ static int parse_backend_name(const char *name, struct backend *b)
     return 1;
 }
 
-/* The directories to look in for jen-builtins/: the one this library was
- * loaded from as named (a symlinkJoin of several packages, each bringing
- * its backends, joins them there), then the one of the real file, when a
- * symbolic link leads elsewhere. Returns how many (0 to 2). */
-static int loader_dirs(char out[2][PATH_MAX])
+/* Where backends may lie, relative to the loader's directory. */
+static const char *const BACKEND_DIRS[] = {"/../libexec/jen-builtins", "/jen-builtins"};
+#define MAX_DIRS 4
+
+/* The directories to look in for backends: BACKEND_DIRS beside the path
+ * this library was loaded by (a symlinkJoin of several packages, each
+ * bringing its backends, joins them there), then beside the real file,
+ * when a symbolic link leads elsewhere. Returns how many (0 to MAX_DIRS). */
+static int loader_dirs(char out[MAX_DIRS][PATH_MAX])
 {
     Dl_info info;
     char real[PATH_MAX];
@@ -242,12 +250,17 @@ static int loader_dirs(char out[2][PATH_MAX])
             continue;
         slash = strrchr(path, '/');
         len = slash ? (size_t)(slash - path) : 1;
-        if (len + sizeof "/jen-builtins" > PATH_MAX)
-            continue;
-        memcpy(out[n], slash ? path : ".", len);
-        strcpy(out[n] + len, "/jen-builtins");
-        if (n == 0 || strcmp(out[0], out[n]) != 0)
-            n++;
+        for (size_t k = 0; k < sizeof BACKEND_DIRS / sizeof *BACKEND_DIRS; k++) {
+            int seen = 0;
+            if (len + strlen(BACKEND_DIRS[k]) + 1 > PATH_MAX)
+                continue;
+            memcpy(out[n], slash ? path : ".", len);
+            strcpy(out[n] + len, BACKEND_DIRS[k]);
+            for (int j = 0; j < n; j++)
+                seen |= strcmp(out[j], out[n]) == 0;
+            if (!seen)
+                n++;
+        }
     }
     return n;
 }
@@ -298,7 +311,7 @@ static void load(void)
 {
     struct running r;
     struct backend best;
-    char dirs[2][PATH_MAX], best_dir[PATH_MAX], built_for[512] = "", here[256];
+    char dirs[MAX_DIRS][PATH_MAX], best_dir[PATH_MAX], built_for[512] = "", here[256];
     char path[PATH_MAX + NAME_MAX + 2];
     int ndirs, have_best = 0, exact = 0;
 

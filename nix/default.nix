@@ -30,7 +30,7 @@ let
         nix run .#nix-with-jen -- eval ...
       The plugin must be built against this very Nix: in this repository,
       scripts/main builds it for the project's Nix, into
-      target/nix-<version>/release/jen-plugin/libjen_builtins.so.'');
+      target/nix-<version>/release/jen-plugin/lib/libjen_builtins.so.'');
 in
 {
   dataModel = builtins.fromJSON (builtins.readFile ./data-model.json);

@@ -1,8 +1,8 @@
 # The plugin and the jen CLI, built against the given Nix's pkg-config
 # files. The plugin is laid out as the loader expects:
 #
-#   lib/libjen_builtins.so                        the loader (plugin-files)
-#   lib/jen-builtins/nix-<version>-<c++ lib>.so   the backend for this Nix
+#   lib/libjen_builtins.so                            the loader (plugin-files)
+#   libexec/jen-builtins/nix-<version>-<c++ lib>.so   the backend for this Nix
 #
 # Several of these packages joined (symlinkJoin) give one loader with a
 # backend per Nix: it loads the one for the Nix it finds itself in.
@@ -29,15 +29,15 @@ rustPlatform.buildRustPackage {
   # yet, so it runs through scripts/test instead.
   doCheck = false;
   env.JEN_NIX_PREFIX = "${nix}";
-  # build.rs lays out target/<triple>/<profile>/jen-plugin/ (loader and a
-  # link to the backend under its record); cargo's install step has put
-  # the backend cdylib in lib/.
+  # build.rs lays out target/<triple>/<profile>/jen-plugin/ (lib/ with the
+  # loader, libexec/jen-builtins/ with a link to the backend under its
+  # record); cargo's install step has put the backend cdylib in lib/.
   postInstall = ''
-    plugin=$(find target -path '*/jen-plugin/libjen_builtins.so' -printf '%h\n' | head -n 1)
-    [ -n "$plugin" ] || { echo "jen-plugin/ not found under target/" >&2; exit 1; }
-    backend=$(basename "$plugin"/jen-builtins/nix-*.so)
-    mkdir -p $out/lib/jen-builtins
-    mv $out/lib/libjen_builtins.so "$out/lib/jen-builtins/$backend"
+    plugin=$(find target -path '*/jen-plugin/lib/libjen_builtins.so' -printf '%h\n' | head -n 1)
+    [ -n "$plugin" ] || { echo "jen-plugin/lib/ not found under target/" >&2; exit 1; }
+    backend=$(basename "$plugin"/../libexec/jen-builtins/nix-*.so)
+    mkdir -p $out/libexec/jen-builtins
+    mv $out/lib/libjen_builtins.so "$out/libexec/jen-builtins/$backend"
     install -m 0755 "$plugin/libjen_builtins.so" $out/lib/libjen_builtins.so
   '';
   meta = {

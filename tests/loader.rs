@@ -22,28 +22,39 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// A plugin directory: a copy of the loader and, in `jen-builtins/`,
-/// links named by the given records (`nix-2.26.3-libstdc++`) to backends.
+/// A package's layout: a copy of the loader in `lib/` and, in
+/// `libexec/jen-builtins/`, links named by the given records
+/// (`nix-2.26.3-libstdc++`) to backends.
 struct Layout {
     dir: tempfile::TempDir,
 }
 
 impl Layout {
     fn new(backends: &[(&str, &Path)]) -> Layout {
+        Self::with_backends_in("libexec/jen-builtins", backends)
+    }
+    /// The same with the backends in `lib/<sub>`.
+    fn with_backends_in(sub: &str, backends: &[(&str, &Path)]) -> Layout {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::copy(plugin_path(), dir.path().join("libjen_builtins.so")).unwrap();
-        std::fs::create_dir(dir.path().join("jen-builtins")).unwrap();
+        let lib = dir.path().join("lib");
+        std::fs::create_dir(&lib).unwrap();
+        std::fs::copy(plugin_path(), lib.join("libjen_builtins.so")).unwrap();
+        let at = if sub.starts_with("libexec") {
+            dir.path().join(sub)
+        } else {
+            lib.join(sub)
+        };
+        std::fs::create_dir_all(&at).unwrap();
         for (record, target) in backends {
-            std::os::unix::fs::symlink(
-                target,
-                dir.path().join("jen-builtins").join(format!("{record}.so")),
-            )
-            .unwrap();
+            std::os::unix::fs::symlink(target, at.join(format!("{record}.so"))).unwrap();
         }
         Layout { dir }
     }
+    fn lib(&self) -> PathBuf {
+        self.dir.path().join("lib")
+    }
     fn loader(&self) -> PathBuf {
-        self.dir.path().join("libjen_builtins.so")
+        self.lib().join("libjen_builtins.so")
     }
 }
 
@@ -171,6 +182,24 @@ fn through_the_loader_the_backend_for_this_nix_loads_silently() {
     let r = nix.eval_raw("builtins.jen.version");
     assert!(!r.expect_ok().trim().is_empty());
     assert_eq!(jen_lines(&r.stderr), Vec::<&str>::new(), "{}", r.stderr);
+}
+
+#[test]
+fn plugin_files_may_name_the_packages_lib_directory() {
+    // Nix loads every entry of a directory in plugin-files: lib/ holds the
+    // loader alone, the backends are in libexec/.
+    let layout = Layout::new(&[(backend_record(), &real_backend())]);
+    let nix = Nix::with_plugin(Some(layout.lib()));
+    let r = nix.eval_raw("builtins.jen.version");
+    assert!(!r.expect_ok().trim().is_empty());
+    assert_eq!(jen_lines(&r.stderr), Vec::<&str>::new(), "{}", r.stderr);
+}
+
+#[test]
+fn backends_beside_the_loader_in_jen_builtins_load_too() {
+    let layout = Layout::with_backends_in("jen-builtins", &[(backend_record(), &real_backend())]);
+    let nix = Nix::with_plugin(Some(layout.loader()));
+    assert_eq!(nix.eval_json("builtins ? jen").expect_ok().trim(), "true");
 }
 
 #[test]
@@ -420,7 +449,8 @@ fn a_backend_that_fails_to_load_is_declined_without_harm() {
 // --- Two Nix prefixes ------------------------------------------------------
 
 /// Every other Nix installed by scripts/install-nix whose plugin is built
-/// (target/nix-<version>/debug/jen-plugin): `(prefix, backend)`.
+/// (target/nix-<version>/debug/jen-plugin/libexec/jen-builtins):
+/// `(prefix, backend)`.
 fn other_builds() -> Vec<(PathBuf, PathBuf)> {
     let mine = nix_prefix();
     let Ok(entries) = std::fs::read_dir("/opt/jen-nix") else {
@@ -433,7 +463,9 @@ fn other_builds() -> Vec<(PathBuf, PathBuf)> {
         if prefix == mine || !prefix.join("bin/nix").exists() {
             continue;
         }
-        let backends = project_root().join(format!("target/nix-{v}/debug/jen-plugin/jen-builtins"));
+        let backends = project_root().join(format!(
+            "target/nix-{v}/debug/jen-plugin/libexec/jen-builtins"
+        ));
         if let Some(b) = std::fs::read_dir(&backends)
             .into_iter()
             .flatten()

@@ -35,10 +35,10 @@ pub fn nix_version() -> String {
 }
 
 /// The plugin as users load it, for this test run: the loader in
-/// `target/<profile>/jen-plugin/` (build.rs lays it out), whose
-/// `jen-builtins/` holds the backend that `cargo test --features plugin`
-/// built in target/<profile>/deps/ under its record. Every test that loads
-/// the plugin goes through the loader.
+/// `target/<profile>/jen-plugin/lib/` (build.rs lays it out), whose
+/// `../libexec/jen-builtins/` holds the backend that `cargo test --features
+/// plugin` built in target/<profile>/deps/ under its record. Every test
+/// that loads the plugin goes through the loader.
 #[cfg(feature = "plugin")]
 pub fn plugin_path() -> PathBuf {
     let dir = PathBuf::from(env!("JEN_PLUGIN_DIR"));
@@ -48,15 +48,15 @@ pub fn plugin_path() -> PathBuf {
         "{} is missing (a dangling link to the backend): run the tests with --features plugin",
         backend.display()
     );
-    dir.join("libjen_builtins.so")
+    dir.join("lib/libjen_builtins.so")
 }
 
 /// The backend for the Nix under test, under its record
-/// (`jen-builtins/nix-2.26.3-libstdc++.so`, a link to the cdylib).
+/// (`libexec/jen-builtins/nix-2.26.3-libstdc++.so`, a link to the cdylib).
 #[cfg(feature = "plugin")]
 pub fn backend_path() -> PathBuf {
     PathBuf::from(env!("JEN_PLUGIN_DIR"))
-        .join("jen-builtins")
+        .join("libexec/jen-builtins")
         .join(format!("{}.so", backend_record()))
 }
 
