@@ -269,3 +269,41 @@ fn validate_network_merges_exactly_the_defaults_check_network_computes() {
         assert_eq!(r.expect_ok().trim(), "true", "{net}");
     }
 }
+
+#[test]
+fn a_plan_validates_its_network_once() {
+    // lib.plan validates the network (validateNetwork), then sshTargets
+    // gets the same network: the phase log shows one check, and the
+    // second call finding it valid already.
+    let mut nix = Nix::new();
+    nix.extra_env.push(("JEN_LOG".into(), "debug".into()));
+    let mut c = nix.command("nix");
+    c.args(["eval", "--json", "--file"])
+        .arg(project_root().join("examples/jen"))
+        .arg("plan.machines.www.target.host");
+    let r = nix.run(c);
+    assert_eq!(r.expect_ok().trim(), "\"144.217.85.49\"");
+    let count = |s: &str| r.stderr.matches(s).count();
+    assert_eq!(count("network: check the schema"), 1, "{}", r.stderr);
+    assert_eq!(count("network: check the rules"), 1, "{}", r.stderr);
+    assert_eq!(
+        count("network: already found valid in this process; not checked again"),
+        1,
+        "{}",
+        r.stderr
+    );
+    // A network not validated before is checked, and its violations
+    // reported, by sshTargets itself.
+    let r = nix.eval_json_args(
+        &format!(
+            "builtins.jen.sshTargets {{ network = (import {}).network; }}",
+            project_root().join("examples/invalid").display()
+        ),
+        &["--impure"],
+    );
+    assert!(
+        r.expect_err().contains("the network is not valid"),
+        "{}",
+        r.stderr
+    );
+}

@@ -5,6 +5,7 @@ pub mod attr_path;
 pub mod defaults;
 pub mod network;
 pub mod schema;
+pub mod validated;
 pub mod violation;
 
 use crate::args;

@@ -16,6 +16,7 @@
 use super::attr_path::AttrPath;
 pub use super::defaults::{additions, merge, with_defaults, Additions};
 use super::schema::{compile, violations, Options};
+use super::validated;
 use super::violation::{document_order, report, Violation};
 use crate::error::{Error, Result};
 use ahash::AHashMap as HashMap;
@@ -299,11 +300,14 @@ fn join<A: Send, B: Send>(
 }
 
 /// Every violation of `network` (the data model's and the rules', in
-/// document order), and what `also` computes meanwhile beside the rules.
-fn check<'a, T: Send>(
+/// document order), what `also` computes meanwhile beside the rules, and
+/// what `beside_schema` computes after the schema check, on its thread
+/// (the shorter one).
+fn check<'a, T: Send, U: Send>(
     network: &'a Value,
     also: impl FnOnce(&'a Value) -> T + Send,
-) -> Result<(Vec<Violation>, T)> {
+    beside_schema: impl FnOnce(&'a Value) -> U + Send,
+) -> Result<(Vec<Violation>, T, U)> {
     use crate::timing::phase;
     let validator = {
         let _t = phase("network", "compile the data model (cached)");
@@ -313,11 +317,14 @@ fn check<'a, T: Send>(
         .get("machines")
         .and_then(Value::as_object)
         .is_some_and(|m| m.len() >= PARALLEL_FROM);
-    let (mut found, (rules, also)) = join(
+    let ((mut found, beside), (rules, also)) = join(
         large,
         || {
-            let _t = phase("network", "check the schema");
-            violations(&validator, network)
+            let found = {
+                let _t = phase("network", "check the schema");
+                violations(&validator, network)
+            };
+            (found, beside_schema(network))
         },
         || {
             let rules = {
@@ -328,12 +335,12 @@ fn check<'a, T: Send>(
         },
     );
     found.extend(rules);
-    Ok((document_order(found), also))
+    Ok((document_order(found), also, beside))
 }
 
 /// Every violation of `network`: the data model's and the rules'.
 pub fn network_violations(network: &Value) -> Result<Vec<Violation>> {
-    Ok(check(network, |_| ())?.0)
+    Ok(check(network, |_| (), |_| ())?.0)
 }
 
 /// The network with defaults, or one invalid-input error listing every
@@ -349,11 +356,19 @@ pub fn validate_network(network: &Value) -> Result<Value> {
 /// the data model is checked, and dropped if the network is invalid.
 pub fn validate_network_additions(network: &Value) -> Result<Additions<'_>> {
     require_set(network)?;
-    let (found, adds) = check(network, |n| {
-        let _t = crate::timing::phase("network", "find the defaults");
-        additions(n)
-    })?;
+    let (found, adds, digest) = check(
+        network,
+        |n| {
+            let _t = crate::timing::phase("network", "find the defaults");
+            additions(n)
+        },
+        |n| {
+            let _t = crate::timing::phase("network", "digest it, to remember it if valid");
+            validated::digest(n)
+        },
+    )?;
     if found.is_empty() {
+        validated::remember(digest);
         Ok(adds)
     } else {
         Err(invalid(&found))
@@ -362,10 +377,23 @@ pub fn validate_network_additions(network: &Value) -> Result<Additions<'_>> {
 
 /// Nothing, or one invalid-input error listing every violation of
 /// `network` (a misuse error when it is not a set).
+///
+/// A network this process already found valid (the same content: what
+/// `lib.plan` validated and then hands to `sshTargets`) is not checked
+/// again ([`validated`]).
 pub fn assert_valid(network: &Value) -> Result<()> {
     require_set(network)?;
+    let digest = {
+        let _t = crate::timing::phase("network", "look it up among the valid ones");
+        validated::digest(network)
+    };
+    if validated::known(digest) {
+        tracing::debug!("network: already found valid in this process; not checked again");
+        return Ok(());
+    }
     let found = network_violations(network)?;
     if found.is_empty() {
+        validated::remember(digest);
         Ok(())
     } else {
         Err(invalid(&found))
