@@ -79,16 +79,19 @@ let
         unitOf pkgs (
           mount
           // {
-            dirs =
-              if mount.dynamic or [ ] == [ ] then
-                [ ]
-              else
-                (jen.checkStaticTree { inherit (mount) static dynamic; }).writableDirs;
+            dirs = writableDirsOf mount.static (mount.dynamic or [ ]);
           }
         )
       );
 
   ownerOf = mount: if mount.owner or null == null then "root" else mount.owner;
+
+  # builtins.jen.checkStaticTree of a site's static content and dynamic
+  # globs (it fails when the content ships dynamic files), giving the
+  # directories its writable branch needs; none without dynamic globs.
+  writableDirsOf =
+    static: dynamic:
+    if dynamic == [ ] then [ ] else (jen.checkStaticTree { inherit static dynamic; }).writableDirs;
 
   # mountUnit without its checks, for mounts checkStatePaths has passed,
   # with `dirs`, the writable directories checkStaticTree gave.
@@ -161,7 +164,7 @@ let
   # crosses JSON and loses string context, and the units must keep the
   # static content's store path as a dependency.
   # `statics` is checkStatic's result: the writable directories of each
-  # site with dynamic paths.
+  # writable site.
   machineMounts =
     orig: m: statics:
     map (d: {
@@ -169,7 +172,7 @@ let
       inherit (m.sites.${d}) owner mountPoint;
       static = orig.sites.${d}.static;
       stateDir = m.sites.${d}.state;
-      dirs = statics.${d}.writableDirs or [ ];
+      dirs = statics.${d};
       onMasking = orig.sites.${d}.onMasking or "warn";
     }) (filter (d: m.sites.${d}.writable) (attrNames m.sites));
 
@@ -180,11 +183,8 @@ let
     builtins.listToAttrs (
       map (d: {
         name = d;
-        value = jen.checkStaticTree {
-          static = orig.sites.${d}.static;
-          inherit (m.sites.${d}) dynamic;
-        };
-      }) (filter (d: m.sites.${d}.writable && m.sites.${d}.dynamic != [ ]) (attrNames m.sites))
+        value = writableDirsOf orig.sites.${d}.static m.sites.${d}.dynamic;
+      }) (filter (d: m.sites.${d}.writable) (attrNames m.sites))
     );
 
   # Every directory a machine's writable branches must have before the

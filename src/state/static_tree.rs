@@ -17,7 +17,9 @@
 //! `comments/**`), every directory of the static tree its directory part
 //! matches (each directory, for `**/comments.json`; all below `comments`,
 //! for `comments/**`), and their parents. A glob without wildcards
-//! (`uploads`, `feed.xml`) may name a file, so only its parents are made.
+//! (`uploads`, `feed.xml`) may name a file, so only its parents are made,
+//! and itself (with what is below it) where the tree has it as a
+//! directory.
 //! A static *file* where such a directory must go is refused: the
 //! directory in the writable branch would hide it.
 
@@ -121,6 +123,50 @@ fn dirs_for(pattern: &str, dirs: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// The directories the writable branch needs for the globs `dynamic`,
+/// given the tree's directories `dirs` and other files `non_dirs`
+/// (relative), or an invalid-input error naming every one that cannot be
+/// made: a static file is there, or it has characters the state-path
+/// policy refuses.
+fn writable_dirs(
+    root: &str,
+    dynamic: &[String],
+    dirs: &[String],
+    non_dirs: &std::collections::BTreeSet<String>,
+) -> Result<std::collections::BTreeSet<String>> {
+    let mut needed = std::collections::BTreeSet::new();
+    let mut clashes = Vec::new();
+    for (i, p) in dynamic.iter().enumerate() {
+        for d in dirs_for(p.trim_start_matches('/'), dirs)? {
+            if non_dirs.contains(&d) {
+                clashes.push(format!(
+                    "dynamic[{i}] \"{p}\" needs the directory '{d}' in the writable branch, but the static content has a file there, which that directory would hide"
+                ));
+            }
+            // It becomes a state path (a unit makes it, a deploy too):
+            // the state-path policy's characters only.
+            if !d
+                .chars()
+                .all(|c| c == '/' || crate::path_policy::is_safe_char(c))
+            {
+                clashes.push(format!(
+                    "dynamic[{i}] \"{p}\" needs the directory {} in the writable branch, which may hold only letters, digits and . _ - + @ (the state-path policy)",
+                    crate::path_policy::shown(&d)
+                ));
+            }
+            needed.insert(d);
+        }
+    }
+    if clashes.is_empty() {
+        return Ok(needed);
+    }
+    clashes.dedup();
+    Err(Error::invalid(format!(
+        "the static content '{root}' and its dynamic paths do not fit:\n  {}",
+        clashes.join("\n  ")
+    )))
+}
+
 /// `{ static; files; writableDirs; }` (the number of files checked, the
 /// directories the writable branch needs, sorted, parents first), or an
 /// invalid-input error listing the offending files (the first
@@ -182,36 +228,7 @@ pub fn check_static_tree(host: &dyn Host, arg: &Value) -> Result<Value> {
         }
     }
     if offending.is_empty() {
-        let mut needed = std::collections::BTreeSet::new();
-        let mut clashes = Vec::new();
-        for (i, p) in a.dynamic.iter().enumerate() {
-            for d in dirs_for(p.trim_start_matches('/'), &dirs)? {
-                if non_dirs.contains(&d) {
-                    clashes.push(format!(
-                        "dynamic[{i}] \"{p}\" needs the directory '{d}' in the writable branch, but the static content has a file there, which that directory would hide"
-                    ));
-                }
-                // It becomes a state path (a unit makes it, a deploy too):
-                // the state-path policy's characters only.
-                if !d
-                    .chars()
-                    .all(|c| c == '/' || crate::path_policy::is_safe_char(c))
-                {
-                    clashes.push(format!(
-                        "dynamic[{i}] \"{p}\" needs the directory {} in the writable branch, which may hold only letters, digits and . _ - + @ (the state-path policy)",
-                        crate::path_policy::shown(&d)
-                    ));
-                }
-                needed.insert(d);
-            }
-        }
-        if !clashes.is_empty() {
-            clashes.dedup();
-            return Err(Error::invalid(format!(
-                "the static content '{root}' and its dynamic paths do not fit:\n  {}",
-                clashes.join("\n  ")
-            )));
-        }
+        let needed = writable_dirs(&root, &a.dynamic, &dirs, &non_dirs)?;
         return Ok(json!({ "static": root, "files": files, "writableDirs": needed }));
     }
     offending.sort();
