@@ -33,17 +33,13 @@ impl Layout {
     fn new(backends: &[(&str, &Path)]) -> Layout {
         Self::with_backends_in("libexec/jen-builtins", backends)
     }
-    /// The same with the backends in `lib/<sub>`.
+    /// The same with the backends in `sub` (relative to the layout).
     fn with_backends_in(sub: &str, backends: &[(&str, &Path)]) -> Layout {
         let dir = tempfile::tempdir().unwrap();
         let lib = dir.path().join("lib");
         std::fs::create_dir(&lib).unwrap();
         std::fs::copy(plugin_path(), lib.join("libjen_builtins.so")).unwrap();
-        let at = if sub.starts_with("libexec") {
-            dir.path().join(sub)
-        } else {
-            lib.join(sub)
-        };
+        let at = dir.path().join(sub);
         std::fs::create_dir_all(&at).unwrap();
         for (record, target) in backends {
             std::os::unix::fs::symlink(target, at.join(format!("{record}.so"))).unwrap();
@@ -197,7 +193,8 @@ fn plugin_files_may_name_the_packages_lib_directory() {
 
 #[test]
 fn backends_beside_the_loader_in_jen_builtins_load_too() {
-    let layout = Layout::with_backends_in("jen-builtins", &[(backend_record(), &real_backend())]);
+    let layout =
+        Layout::with_backends_in("lib/jen-builtins", &[(backend_record(), &real_backend())]);
     let nix = Nix::with_plugin(Some(layout.loader()));
     assert_eq!(nix.eval_json("builtins ? jen").expect_ok().trim(), "true");
 }
