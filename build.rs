@@ -167,7 +167,7 @@ mod plugin {
 
         let mut b = cxx_build::bridge("src/bridge.rs");
         b.file("cpp/plugin.cc")
-            .file("cpp/json-writer.cc")
+            .file("cpp/tree-writer.cc")
             .file("cpp/result-reader.cc");
         match tc.get("cxx") {
             Some(cxx) => {
@@ -214,8 +214,8 @@ mod plugin {
 
         for f in [
             "cpp/plugin.cc",
-            "cpp/json-writer.cc",
-            "cpp/json-writer.hh",
+            "cpp/tree-writer.cc",
+            "cpp/tree-writer.hh",
             "cpp/result-reader.cc",
             "cpp/result-reader.hh",
             "cpp/json-reader.hh",

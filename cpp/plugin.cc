@@ -1,9 +1,10 @@
 // plugin.cc: registers builtins.jen and runs each builtin call through the
 // Rust core. One generic primop implementation serves every builtin in the
-// core's table (src/builtins.rs): force and convert the arguments to JSON,
-// call Rust, parse the JSON answer, or raise the error at the call position.
+// core's table (src/builtins.rs): force the arguments and write them as the
+// core's value tree (tree-writer.hh), call Rust, read its JSON answer back,
+// or raise the error at the call position.
 #include "host.hh"
-#include "json-writer.hh"
+#include "tree-writer.hh"
 #include "result-reader.hh"
 #include "jen-builtins/src/bridge.rs.h"
 
@@ -101,22 +102,20 @@ std::vector<Builtin> & table()
 }
 
 /// Append argument `v` to `w` as its plan says.
-void writeArg(JsonWriter & w, EvalState & state, PosIdx pos, Value & v, const ArgPlan & plan)
+void writeArg(TreeWriter & w, EvalState & state, PosIdx pos, Value & v, const ArgPlan & plan)
 {
     state.forceValue(v, pos);
     if (plan.isFile)
         return w.file(v, pos);
     if (plan.fileAttrs.empty() || v.type() != nAttrs)
         return w.value(v, pos);
-    w.raw('{');
-    bool first = true;
-    for (auto * a : v.attrs()->lexicographicOrder(state.symbols)) {
+    auto sorted = v.attrs()->lexicographicOrder(state.symbols);
+    size_t set = w.beginSet(sorted.size(), &v);
+    for (size_t k = 0; k < sorted.size(); ++k) {
+        auto * a = sorted[k];
         std::string_view name = state.symbols[a->name];
-        if (!first)
-            w.raw(',');
-        first = false;
         try {
-            w.key(name);
+            w.key(set, k, name);
             if (plan.fileAttrs.count(std::string(name)))
                 w.file(*a->value, a->pos, 1);
             else
@@ -127,7 +126,7 @@ void writeArg(JsonWriter & w, EvalState & state, PosIdx pos, Value & v, const Ar
             throw;
         }
     }
-    w.raw('}');
+    w.end(set);
 }
 
 /// Times a phase of a builtin call when `JEN_LOG=debug` asks for it.
@@ -149,32 +148,33 @@ struct Phase
 void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args, Value & v)
 {
     std::optional<Phase> phase;
-    phase.emplace(b, "force and write the arguments as JSON");
-    JsonWriter w(state, b.toStore, b.name);
-    w.raw('[');
+    phase.emplace(b, "force and write the arguments as a tree");
+    TreeWriter w(state, b.toStore, b.name);
+    size_t list = w.beginList();
     for (size_t i = 0; i < b.args.size(); ++i) {
-        if (i)
-            w.raw(',');
         try {
             writeArg(w, state, pos, *args[i], b.args[i]);
         } catch (InvalidUtf8 & e) {
             raise(state, pos, Kind::Misuse,
                   "jen: " + b.name + ": the argument '" + b.args[i].name
                       + "' contains a string that is not valid UTF-8 (" + e.what() + ")");
+        } catch (std::length_error & e) {
+            raise(state, pos, Kind::Misuse, "jen: " + b.name + ": the argument '" + b.args[i].name + "': " + e.what());
         } catch (std::exception & ex) {
             if (auto * e = compat::asError<BaseError>(ex))
                 e->addTrace(
                     state.positions[pos],
-                    HintFmt("while converting the argument '%1%' of builtins.jen.%2% to JSON", b.args[i].name, b.name));
+                    HintFmt("while converting the argument '%1%' of builtins.jen.%2%", b.args[i].name, b.name));
             throw;
         }
     }
-    w.raw(']');
-    std::string text = std::move(w.out);
+    w.end(list);
 
     Host host(state, pos);
     phase.reset();
-    Outcome out = call(b.index, text, host);
+    Outcome out = call(b.index, rust::Slice<const uint64_t>(w.words.data(), w.words.size()),
+                       rust::Slice<const uint8_t>(reinterpret_cast<const uint8_t *>(w.text.data()), w.text.size()),
+                       host);
     if (out.kind != Kind::Ok)
         raise(state, pos, out.kind, std::string(out.text));
 

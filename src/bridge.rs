@@ -1,7 +1,8 @@
 //! The cxx bridge between the C++ shim (`cpp/plugin.cc`) and the core.
 //!
-//! The shim asks for the table of builtins ([`specs`]), converts each call's
-//! arguments to JSON and hands them to [`call`], which never unwinds: a
+//! The shim asks for the table of builtins ([`specs`]), writes each call's
+//! arguments as a value tree ([`crate::tree`]: its words and its text) and
+//! hands them to [`call`], which never unwinds: a
 //! panic in the core is caught here and comes back as an internal error.
 //! The core reaches files through the shim's `Host`, so Nix's own access
 //! rules (pure evaluation, `restrict-eval`, allowed paths) apply.
@@ -47,7 +48,9 @@ mod ffi {
     extern "Rust" {
         fn specs() -> Vec<Spec>;
         fn version() -> &'static str;
-        fn call(index: usize, args_json: &str, host: &Host) -> Outcome;
+        /// Call builtin `index` on the tree `words`/`text` (the list of
+        /// its arguments).
+        fn call(index: usize, words: &[u64], text: &[u8], host: &Host) -> Outcome;
         /// Are phase timings wanted (`JEN_LOG=debug`)?
         fn timing_enabled() -> bool;
         /// Log a phase of the shim (see `crate::timing`).
@@ -154,8 +157,8 @@ fn version() -> &'static str {
     crate::VERSION
 }
 
-fn call(index: usize, args_json: &str, host: &ffi::Host) -> ffi::Outcome {
-    let outcome = catch_unwind(AssertUnwindSafe(|| call_inner(index, args_json, host)));
+fn call(index: usize, words: &[u64], text: &[u8], host: &ffi::Host) -> ffi::Outcome {
+    let outcome = catch_unwind(AssertUnwindSafe(|| call_inner(index, words, text, host)));
     let result = match outcome {
         Ok(r) => r,
         Err(payload) => {
@@ -194,8 +197,13 @@ fn call(index: usize, args_json: &str, host: &ffi::Host) -> ffi::Outcome {
     }
 }
 
-/// [`builtins::call_json`] with the shim's host, after the test trigger.
-fn call_inner(index: usize, args_json: &str, host: &ffi::Host) -> Result<builtins::Reply> {
+/// [`builtins::call_tree`] with the shim's host, after the test trigger.
+fn call_inner(
+    index: usize,
+    words: &[u64],
+    text: &[u8],
+    host: &ffi::Host,
+) -> Result<builtins::Reply> {
     let builtin = builtins::all()
         .get(index)
         .ok_or_else(|| Error::internal(format!("jen: no builtin number {index}")))?;
@@ -206,7 +214,15 @@ fn call_inner(index: usize, args_json: &str, host: &ffi::Host) -> Result<builtin
         );
     }
     let _span = tracing::debug_span!("builtin", name = builtin.name).entered();
-    builtins::call_json(builtin, &NixHost(host), args_json)
+    let tree = {
+        let _t = crate::timing::phase(builtin.name, "check the argument tree");
+        crate::tree::Tree::new(words, text)
+    }
+    .map_err(|e| Error {
+        kind: e.kind,
+        message: format!("jen: {}: {}", builtin.name, e.message),
+    })?;
+    builtins::call_tree(builtin, &NixHost(host), &tree)
 }
 
 /// The core's [`crate::host::Host`] over the shim's.

@@ -5,6 +5,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::host::Host;
+use crate::tree::{Node, Tree, TreeBuf};
 use serde_json::Value;
 
 /// How Nix path values that are not file arguments are converted.
@@ -26,10 +27,22 @@ pub enum ResultMode {
     /// only the additions cross back, merged into the original Nix value,
     /// so untouched parts (and their string context) are shared, not copied.
     /// The function computes just those additions (the attributes `run`'s
-    /// result adds to the argument, without building the whole result).
-    /// It returns them as JSON text, so that it can write them without
-    /// building a `Value`.
-    AddsToFirstArg(fn(&dyn Host, &[Value]) -> Result<String>),
+    /// result adds to the argument, without building the whole result),
+    /// over the arguments as they crossed. It returns them as JSON text,
+    /// so that it can write them without building a `Value`.
+    AddsToFirstArg(fn(&dyn Host, &[Node<'_>]) -> Result<String>),
+}
+
+/// A builtin's core function.
+#[derive(Debug, Clone, Copy)]
+pub enum Run {
+    /// Over the arguments as `serde_json::Value`s, converted from the
+    /// shim's tree ([`Node::to_value`]).
+    Values(fn(&dyn Host, &[Value]) -> Result<Value>),
+    /// Over the arguments as they crossed, in place: for builtins whose
+    /// arguments are large (a network), where a converted copy would cost
+    /// more than the check (bench/README.md, round 10).
+    Tree(fn(&dyn Host, &[Node<'_>]) -> Result<Value>),
 }
 
 /// One `builtins.jen.<name>` function.
@@ -48,8 +61,8 @@ pub struct Builtin {
     pub paths: PathMode,
     /// How the result reaches Nix.
     pub result: ResultMode,
-    /// The core function, over the JSON form of the arguments.
-    pub run: fn(&dyn Host, &[Value]) -> Result<Value>,
+    /// The core function.
+    pub run: Run,
 }
 
 /// Every builtin, in the order `builtins.jen` lists them.
@@ -81,18 +94,28 @@ static BUILTINS: &[Builtin] = &[
     crate::state::STATE_PATH_VIOLATIONS,
 ];
 
-/// Call `builtin` and prefix any error message with `jen: <name>: `, so that
+/// Call `builtin` on `args` (the CLI's, the provider's and the tests'
+/// way in) and prefix any error message with `jen: <name>: `, so that
 /// every message says which builtin raised it.
 pub fn call(builtin: &Builtin, host: &dyn Host, args: &[Value]) -> Result<Value> {
-    call_with(builtin, builtin.run, host, args)
+    match builtin.run {
+        Run::Values(run) => call_with(builtin, run, host, args),
+        Run::Tree(run) => {
+            let bufs: Vec<TreeBuf> = args.iter().map(TreeBuf::from_value).collect();
+            let trees = bufs.iter().map(TreeBuf::tree).collect::<Result<Vec<_>>>()?;
+            let nodes: Vec<Node> = trees.iter().map(Tree::root).collect();
+            call_with(builtin, run, host, &nodes)
+        }
+    }
 }
 
-/// [`call`] with `run` in place of the builtin's own function.
-fn call_with<T>(
+/// `run` (one of `builtin`'s functions) on `args`, with the argument count
+/// checked and the builtin's name before any error message.
+fn call_with<A, T>(
     builtin: &Builtin,
-    run: fn(&dyn Host, &[Value]) -> Result<T>,
+    run: fn(&dyn Host, &[A]) -> Result<T>,
     host: &dyn Host,
-    args: &[Value],
+    args: &[A],
 ) -> Result<T> {
     if args.len() != builtin.args.len() {
         return Err(Error::internal(format!(
@@ -108,7 +131,7 @@ fn call_with<T>(
     })
 }
 
-/// What [`call_json`] answers.
+/// What [`call_tree`] answers.
 #[derive(Debug)]
 pub struct Reply {
     /// The result as JSON text.
@@ -118,14 +141,53 @@ pub struct Reply {
     pub merge: bool,
 }
 
-/// Call `builtin` on its arguments as JSON text (one array, as the shim
-/// sends them): refuse nesting beyond [`crate::depth::MAX_DEPTH`] before
-/// parsing, parse, call, write the result as JSON text. The result is the
-/// builtin's value, or only what it adds to its first argument when the
-/// builtin says so. Each phase is timed at `debug` level
+/// Call `builtin` on its arguments as the shim sends them: a tree whose
+/// root is the list of the arguments. The result is written as JSON
+/// text: the builtin's value, or only what it adds to its first argument
+/// when the builtin says so. Each phase is timed at `debug` level
 /// ([`crate::timing`]).
-pub fn call_json(builtin: &Builtin, host: &dyn Host, args_json: &str) -> Result<Reply> {
+pub fn call_tree(builtin: &Builtin, host: &dyn Host, tree: &Tree) -> Result<Reply> {
     use crate::timing::phase;
+    let nodes: Vec<Node> = tree.root().elements().collect();
+    let reply = match (builtin.result, builtin.run) {
+        (ResultMode::AddsToFirstArg(adds), _) => {
+            let _run = phase(builtin.name, "run and write the additions");
+            Reply {
+                json: call_with(builtin, adds, host, &nodes)?,
+                merge: true,
+            }
+        }
+        (ResultMode::Value, run) => {
+            let value = match run {
+                Run::Tree(run) => {
+                    let _run = phase(builtin.name, "run");
+                    call_with(builtin, run, host, &nodes)?
+                }
+                Run::Values(run) => {
+                    let convert = phase(builtin.name, "convert the arguments");
+                    let args: Vec<Value> = nodes.iter().map(|n| n.to_value()).collect();
+                    drop(convert);
+                    let run_phase = phase(builtin.name, "run");
+                    let value = call_with(builtin, run, host, &args);
+                    drop(run_phase);
+                    free(args, tree.root().span().len());
+                    value?
+                }
+            };
+            let write = phase(builtin.name, "write the result");
+            let json = value.to_string();
+            drop(write);
+            free(vec![value], json.len() / 16);
+            Reply { json, merge: false }
+        }
+    };
+    Ok(reply)
+}
+
+/// [`call_tree`] on the arguments as one JSON array (the fuzz targets'
+/// way in): nesting beyond [`crate::depth::MAX_DEPTH`] is refused before
+/// parsing.
+pub fn call_json(builtin: &Builtin, host: &dyn Host, args_json: &str) -> Result<Reply> {
     // The arguments arrive as one JSON array: one level more than the values.
     let depth = crate::depth::depth(args_json).saturating_sub(1);
     if depth > crate::depth::MAX_DEPTH {
@@ -135,56 +197,33 @@ pub fn call_json(builtin: &Builtin, host: &dyn Host, args_json: &str) -> Result<
             crate::depth::MAX_DEPTH
         )));
     }
-    let parse = phase(builtin.name, "parse the arguments");
     let mut de = serde_json::Deserializer::from_str(args_json);
     de.disable_recursion_limit();
-    let args: Vec<Value> = serde::Deserialize::deserialize(&mut de).map_err(|e| {
+    let args: Value = serde::Deserialize::deserialize(&mut de).map_err(|e| {
         Error::internal(format!(
-            "jen: {}: the shim sent invalid JSON: {e}",
+            "jen: {}: the arguments are not JSON: {e}",
             builtin.name
         ))
     })?;
-    drop(parse);
-    let reply = match builtin.result {
-        ResultMode::AddsToFirstArg(adds) => {
-            let _run = phase(builtin.name, "run and write the additions");
-            Reply {
-                json: call_with(builtin, adds, host, &args)?,
-                merge: true,
-            }
-        }
-        ResultMode::Value => {
-            let run = phase(builtin.name, "run");
-            let value = call(builtin, host, &args)?;
-            drop(run);
-            let write = phase(builtin.name, "write the result");
-            let json = value.to_string();
-            drop(write);
-            let _free = phase(builtin.name, "free the result");
-            drop(value);
-            Reply { json, merge: false }
-        }
-    };
-    let _free = phase(builtin.name, "free the arguments");
-    free(args, args_json.len());
-    Ok(reply)
+    let buf = TreeBuf::from_value(&args);
+    call_tree(builtin, host, &buf.tree()?)
 }
 
-/// Arguments whose JSON text is larger than this (about 500 machines of a
-/// network) are freed on a thread of their own.
-const FREE_IN_BACKGROUND: usize = 256 << 10;
+/// Values made from a tree of more nodes than this (about 500 machines
+/// of a network) are freed on a thread of their own.
+const FREE_IN_BACKGROUND: usize = 16 << 10;
 
-/// Drop `args` (parsed from `size` bytes of JSON): large trees on a
+/// Drop `values` (made from `nodes` tree nodes): large ones on a
 /// short-lived background thread, so that the evaluation goes on while
 /// hundreds of thousands of small allocations are returned (27 ms for a
 /// 10,000-machine network, 2.5 ms for 1,000; bench/README.md rounds 4 and
 /// 5); small ones at once. The thread touches nothing of Nix's. If it
-/// cannot be started the arguments are dropped here.
-fn free(args: Vec<Value>, size: usize) {
-    if size > FREE_IN_BACKGROUND {
+/// cannot be started the values are dropped here.
+fn free(values: Vec<Value>, nodes: usize) {
+    if nodes > FREE_IN_BACKGROUND {
         let _ = std::thread::Builder::new()
             .name("jen-free".into())
-            .spawn(move || drop(args));
+            .spawn(move || drop(values));
     }
 }
 

@@ -1,6 +1,6 @@
 //! Diagnostic builtins: what the other builtins see of a Nix value.
 
-use crate::builtins::{Builtin, PathMode, ResultMode};
+use crate::builtins::{Builtin, PathMode, ResultMode, Run};
 use crate::error::Result;
 use crate::host::Host;
 use serde_json::Value;
@@ -30,7 +30,7 @@ pub const ECHO: Builtin = Builtin {
     files: &[],
     paths: PathMode::AsString,
     result: ResultMode::Value,
-    run: echo,
+    run: Run::Values(echo),
 };
 
 fn echo(_: &dyn Host, args: &[Value]) -> Result<Value> {
@@ -54,7 +54,7 @@ pub const TO_JSON_PRETTY: Builtin = Builtin {
     files: &[],
     paths: PathMode::AsString,
     result: ResultMode::Value,
-    run: to_json_pretty,
+    run: Run::Values(to_json_pretty),
 };
 
 fn to_json_pretty(_: &dyn Host, args: &[Value]) -> Result<Value> {

@@ -19,6 +19,7 @@ pub mod provider;
 pub mod ssh;
 pub mod state;
 pub mod timing;
+pub mod tree;
 
 #[cfg(feature = "plugin")]
 mod bridge;

@@ -4,6 +4,7 @@
 //! It is shown as a Nix attribute path (`machines.www.sites."jekor.com".state`,
 //! list elements as `[0]`) and as a JSON pointer (`/machines/www/sites/jekor.com/state`).
 
+use crate::tree::{Kind, Node};
 use serde_json::Value;
 
 /// One step into a value.
@@ -75,15 +76,15 @@ impl AttrPath {
 
     /// Parse an RFC 6901 JSON pointer, taking all-digit segments as list
     /// indexes when `value` (the document) has a list there.
-    pub fn from_pointer(pointer: &str, value: &Value) -> Self {
+    pub fn from_pointer(pointer: &str, value: Node<'_>) -> Self {
         let mut out = Vec::new();
         let mut cur = Some(value);
         for raw in pointer.split('/').skip(1) {
             let seg = raw.replace("~1", "/").replace("~0", "~");
-            match cur {
-                Some(Value::Array(a)) => match seg.parse::<usize>() {
+            match cur.map(|v| (v, v.kind())) {
+                Some((list, Kind::List)) => match seg.parse::<usize>() {
                     Ok(i) => {
-                        cur = a.get(i);
+                        cur = list.elements().nth(i);
                         out.push(Segment::Index(i));
                     }
                     Err(_) => {
@@ -91,8 +92,8 @@ impl AttrPath {
                         out.push(Segment::Attr(seg));
                     }
                 },
-                Some(Value::Object(o)) => {
-                    cur = o.get(&seg);
+                Some((set, Kind::Set)) => {
+                    cur = set.get(&seg);
                     out.push(Segment::Attr(seg));
                 }
                 _ => {
@@ -181,13 +182,15 @@ mod tests {
 
     #[test]
     fn pointers_parse_against_the_document() {
-        let doc = json!({"a": [{"0": 1}], "b/c": {"~": 2}});
-        let p = AttrPath::from_pointer("/a/0/0", &doc);
+        let doc = crate::tree::TreeBuf::from_value(&json!({"a": [{"0": 1}], "b/c": {"~": 2}}));
+        let doc = doc.tree().unwrap();
+        let doc = doc.root();
+        let p = AttrPath::from_pointer("/a/0/0", doc);
         assert_eq!(
             p.0,
             vec![Segment::from("a"), Segment::Index(0), Segment::from("0")]
         );
-        let p = AttrPath::from_pointer("/b~1c/~0", &doc);
+        let p = AttrPath::from_pointer("/b~1c/~0", doc);
         assert_eq!(p.to_string(), r#""b/c"."~""#);
         assert_eq!(p.pointer(), "/b~1c/~0");
     }

@@ -14,9 +14,10 @@
 //! `serde_json::Value` tree in between, which at 10,000 machines took three
 //! times as long (bench/README.md, round 4).
 
+use crate::tree::Node;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Everything a network lacks; see the module doc.
 #[derive(Debug, Default)]
@@ -52,23 +53,23 @@ struct SiteAdditions {
 
 /// The additions `network` needs. Parts of the wrong type (a machine that
 /// is not a set, say) get nothing: validation reports them.
-pub fn additions(network: &Value) -> Additions<'_> {
+pub fn additions(network: Node<'_>) -> Additions<'_> {
     let mut out = Additions::default();
-    let Some(machines) = network.get("machines").and_then(Value::as_object) else {
+    let Some(machines) = network.get("machines").filter(|m| m.is_set()) else {
         return out;
     };
-    for (name, machine) in machines {
-        let Some(machine) = machine.as_object() else {
+    for (name, machine) in machines.members() {
+        if !machine.is_set() {
             continue;
-        };
+        }
         let mut m = MachineAdditions::default();
         let ssh = match machine.get("ssh") {
             None => Some(None),
-            Some(Value::Object(o)) => Some(Some(o)),
+            Some(o) if o.is_set() => Some(Some(o)),
             Some(_) => None,
         };
         if let Some(ssh) = ssh {
-            let lacks = |k| ssh.is_none_or(|o: &Map<String, Value>| !o.contains_key(k));
+            let lacks = |k| ssh.is_none_or(|o: Node| o.get(k).is_none());
             let s = SshAdditions {
                 user: lacks("user"),
                 port: lacks("port"),
@@ -80,12 +81,13 @@ pub fn additions(network: &Value) -> Additions<'_> {
         }
         match machine.get("sites") {
             None => m.sites = Some(Vec::new()),
-            Some(Value::Object(sites)) => {
+            Some(sites) if sites.is_set() => {
                 let adds: Vec<_> = sites
-                    .iter()
+                    .members()
+                    .filter(|(_, site)| site.is_set())
                     .filter_map(|(domain, site)| {
-                        let s = site_additions(domain, site.as_object()?);
-                        (s != SiteAdditions::default()).then_some((domain.as_str(), s))
+                        let s = site_additions(domain, site);
+                        (s != SiteAdditions::default()).then_some((domain, s))
                     })
                     .collect();
                 if !adds.is_empty() {
@@ -101,9 +103,9 @@ pub fn additions(network: &Value) -> Additions<'_> {
     out
 }
 
-fn site_additions(domain: &str, site: &Map<String, Value>) -> SiteAdditions {
-    let lacks = |k| !site.contains_key(k);
-    let writable = site.get("writable").and_then(Value::as_bool) == Some(true);
+fn site_additions(domain: &str, site: Node<'_>) -> SiteAdditions {
+    let lacks = |k| site.get(k).is_none();
+    let writable = site.get("writable").and_then(Node::as_bool) == Some(true);
     SiteAdditions {
         aliases: lacks("aliases"),
         redirects: lacks("redirects"),
@@ -255,8 +257,8 @@ pub fn merge(v: &mut Value, patch: Value) {
 }
 
 /// `network` with every default filled in.
-pub fn with_defaults(network: &Value) -> Value {
-    let mut n = network.clone();
+pub fn with_defaults(network: Node<'_>) -> Value {
+    let mut n = network.to_value();
     merge(&mut n, additions(network).to_value());
     n
 }
@@ -264,13 +266,18 @@ pub fn with_defaults(network: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::of_value;
     use serde_json::json;
+
+    fn adds(n: &Value) -> Value {
+        of_value(n, |n| additions(n).to_value())
+    }
 
     #[test]
     fn a_bare_machine_gets_every_default() {
         let n = json!({"machines": {"m": {"provider": {"type": "none"}}}});
         assert_eq!(
-            additions(&n).to_value(),
+            adds(&n),
             json!({"machines": {"m": {
                 "ssh": {"user": "root", "port": 22, "authorizedKeys": []},
                 "sites": {}
@@ -286,7 +293,7 @@ mod tests {
             "c.com": {"aliases": [], "redirects": [], "dynamic": [], "backend": {"type": "proxy", "port": 1}, "writable": false}
         }}}});
         assert_eq!(
-            additions(&n).to_value(),
+            adds(&n),
             json!({"machines": {"m": {"sites": {
                 "a.com": {"aliases": [], "redirects": [], "dynamic": [], "backend": {"type": "static"},
                           "state": "/var/a.com", "mountPoint": "/www/a.com", "owner": "root"},
@@ -299,11 +306,15 @@ mod tests {
     #[test]
     fn a_complete_network_needs_nothing_and_text_matches_value() {
         let n = json!({"machines": {"m": {"ssh": {}, "sites": {"a.com": {}}}, "x": 3, "y": {"sites": 4}}});
-        let adds = additions(&n);
-        let v: Value = serde_json::from_str(&adds.to_json()).unwrap();
-        assert_eq!(v, adds.to_value());
-        let full = with_defaults(&n);
-        assert!(additions(&full).is_empty(), "{full}");
-        assert_eq!(additions(&full).to_json(), "{}");
+        of_value(&n, |n| {
+            let adds = additions(n);
+            let v: Value = serde_json::from_str(&adds.to_json()).unwrap();
+            assert_eq!(v, adds.to_value());
+        });
+        let full = of_value(&n, with_defaults);
+        of_value(&full, |full| {
+            assert!(additions(full).is_empty(), "{full:?}");
+            assert_eq!(additions(full).to_json(), "{}");
+        });
     }
 }

@@ -9,7 +9,7 @@ pub mod validated;
 pub mod violation;
 
 use crate::args;
-use crate::builtins::{Builtin, PathMode, ResultMode};
+use crate::builtins::{Builtin, PathMode, ResultMode, Run};
 use crate::error::{Error, Result};
 use crate::host::Host;
 use serde::Deserialize;
@@ -88,13 +88,13 @@ pub const CHECK: Builtin = Builtin {
     files: &["schema"],
     paths: PathMode::AsString,
     result: ResultMode::Value,
-    run: |host, a| {
+    run: Run::Tree(|host, a| {
         schema::check(
-            &schema_arg(host, &a[0])?,
-            &a[1],
+            &schema_arg(host, &a[0].to_value())?,
+            a[1],
             &schema::Options::default(),
         )
-    },
+    }),
 };
 
 pub const CHECK_WITH: Builtin = Builtin {
@@ -118,7 +118,13 @@ pub const CHECK_WITH: Builtin = Builtin {
     files: &["schema"],
     paths: PathMode::AsString,
     result: ResultMode::Value,
-    run: |host, a| schema::check(&schema_arg(host, &a[1])?, &a[2], &options_arg(&a[0])?),
+    run: Run::Tree(|host, a| {
+        schema::check(
+            &schema_arg(host, &a[1].to_value())?,
+            a[2],
+            &options_arg(&a[0].to_value())?,
+        )
+    }),
 };
 
 pub const VALIDATE: Builtin = Builtin {
@@ -146,13 +152,13 @@ pub const VALIDATE: Builtin = Builtin {
     files: &["schema"],
     paths: PathMode::AsString,
     result: ResultMode::Value,
-    run: |host, a| {
+    run: Run::Tree(|host, a| {
         schema::validate(
-            &schema_arg(host, &a[0])?,
-            &a[1],
+            &schema_arg(host, &a[0].to_value())?,
+            a[1],
             &schema::Options::default(),
         )
-    },
+    }),
 };
 
 pub const VALIDATE_NETWORK: Builtin = Builtin {
@@ -184,9 +190,9 @@ pub const VALIDATE_NETWORK: Builtin = Builtin {
     files: &[],
     paths: PathMode::AsString,
     result: ResultMode::AddsToFirstArg(|_, a| {
-        Ok(network::validate_network_additions(&a[0])?.to_json())
+        Ok(network::validate_network_additions(a[0])?.to_json())
     }),
-    run: |_, a| network::validate_network(&a[0]),
+    run: Run::Tree(|_, a| network::validate_network(a[0])),
 };
 
 pub const CHECK_NETWORK: Builtin = Builtin {
@@ -206,7 +212,7 @@ pub const CHECK_NETWORK: Builtin = Builtin {
     files: &[],
     paths: PathMode::AsString,
     result: ResultMode::Value,
-    run: |_, a| network::check_network(&a[0]),
+    run: Run::Tree(|_, a| network::check_network(a[0])),
 };
 
 #[cfg(test)]

@@ -15,14 +15,16 @@
 
 use super::attr_path::AttrPath;
 pub use super::defaults::{additions, merge, with_defaults, Additions};
-use super::schema::{compile, violations, Options};
+use super::schema::{compile, violations, Options, Validator};
 use super::validated;
 use super::violation::{document_order, report, Violation};
 use crate::error::{Error, Result};
+use crate::tree::Node;
 use ahash::AHashMap as HashMap;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 /// The data model, as shipped in `nix/data-model.json`.
 pub const DATA_MODEL: &str = include_str!("../../nix/data-model.json");
@@ -32,48 +34,44 @@ pub fn data_model() -> Value {
     serde_json::from_str(DATA_MODEL).expect("nix/data-model.json is valid JSON (checked by a test)")
 }
 
-fn machines(network: &Value) -> impl Iterator<Item = (&String, &Map<String, Value>)> {
-    network
-        .get("machines")
-        .and_then(Value::as_object)
+/// The sets among the attributes `name` of `v` (none when it has no such
+/// set).
+fn sets_under<'t>(v: Node<'t>, name: &str) -> impl Iterator<Item = (&'t str, Node<'t>)> {
+    v.get(name)
         .into_iter()
-        .flatten()
-        .filter_map(|(k, v)| v.as_object().map(|m| (k, m)))
+        .flat_map(Node::members)
+        .filter(|(_, m)| m.is_set())
 }
 
-fn sites(machine: &Map<String, Value>) -> impl Iterator<Item = (&String, &Map<String, Value>)> {
-    machine
-        .get("sites")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .filter_map(|(k, v)| v.as_object().map(|s| (k, s)))
+fn machines(network: Node<'_>) -> impl Iterator<Item = (&str, Node<'_>)> {
+    sets_under(network, "machines")
 }
 
-fn strings(v: Option<&Value>) -> impl Iterator<Item = (usize, &str)> {
-    v.and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+fn sites(machine: Node<'_>) -> impl Iterator<Item = (&str, Node<'_>)> {
+    sets_under(machine, "sites")
+}
+
+fn strings(v: Option<Node<'_>>) -> impl Iterator<Item = (usize, &str)> {
+    v.into_iter()
+        .flat_map(Node::elements)
         .enumerate()
         .filter_map(|(i, s)| s.as_str().map(|s| (i, s)))
 }
 
-fn is_writable(site: &Map<String, Value>) -> bool {
+fn str_of<'t>(v: Node<'t>, name: &str) -> Option<&'t str> {
+    v.get(name).and_then(Node::as_str)
+}
+
+fn is_writable(site: Node<'_>) -> bool {
     site.get("writable")
-        .and_then(Value::as_bool)
+        .and_then(Node::as_bool)
         .unwrap_or(false)
 }
 
 /// The effective state directory and mount point of a writable site.
-fn mount_paths(domain: &str, site: &Map<String, Value>) -> (String, String) {
-    let state = site
-        .get("state")
-        .and_then(Value::as_str)
-        .map_or_else(|| format!("/var/{domain}"), str::to_string);
-    let point = site
-        .get("mountPoint")
-        .and_then(Value::as_str)
-        .map_or_else(|| format!("/www/{domain}"), str::to_string);
+fn mount_paths(domain: &str, site: Node<'_>) -> (String, String) {
+    let state = str_of(site, "state").map_or_else(|| format!("/var/{domain}"), str::to_string);
+    let point = str_of(site, "mountPoint").map_or_else(|| format!("/www/{domain}"), str::to_string);
     (state, point)
 }
 
@@ -138,7 +136,7 @@ fn claim<'a>(
 }
 
 /// Violations of the cross-reference rules (the schema's are separate).
-pub fn rule_violations(network: &Value) -> Vec<Violation> {
+pub fn rule_violations(network: Node<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     let site = |machine, site, field| SiteLoc {
         machine,
@@ -149,11 +147,7 @@ pub fn rule_violations(network: &Value) -> Vec<Violation> {
     // unique-domain, across the whole network.
     let mut names: HashMap<Cow<str>, SiteLoc> = HashMap::with_capacity(
         machines(network)
-            .map(|(_, m)| {
-                m.get("sites")
-                    .and_then(Value::as_object)
-                    .map_or(0, Map::len)
-            })
+            .map(|(_, m)| m.get("sites").map_or(0, Node::len))
             .sum(),
     );
     for (m, machine) in machines(network) {
@@ -171,11 +165,13 @@ pub fn rule_violations(network: &Value) -> Vec<Violation> {
         // unique-proxy-port, per machine.
         let mut ports: BTreeMap<i64, SiteLoc> = BTreeMap::new();
         for (d, s) in sites(machine) {
-            let backend = s.get("backend");
-            if backend.and_then(|b| b.get("type")).and_then(Value::as_str) != Some("proxy") {
+            let Some(backend) = s.get("backend") else {
+                continue;
+            };
+            if str_of(backend, "type") != Some("proxy") {
                 continue;
             }
-            if let Some(port) = backend.and_then(|b| b.get("port")).and_then(Value::as_i64) {
+            if let Some(port) = backend.get("port").and_then(Node::as_i64) {
                 let at = site(m, d, Some(("backend.port", None)));
                 if let Some(first) = ports.get(&port) {
                     out.push(Violation::rule(
@@ -192,7 +188,7 @@ pub fn rule_violations(network: &Value) -> Vec<Violation> {
         // unique-mount-point and unique-state-dir, per machine.
         let mut points: HashMap<String, SiteLoc> = HashMap::new();
         let mut states: HashMap<String, SiteLoc> = HashMap::new();
-        for (d, s) in sites(machine).filter(|(_, s)| is_writable(s)) {
+        for (d, s) in sites(machine).filter(|(_, s)| is_writable(*s)) {
             let (state, point) = mount_paths(d, s);
             for (value, field, seen, rule) in [
                 (point, "mountPoint", &mut points, "unique-mount-point"),
@@ -213,14 +209,10 @@ pub fn rule_violations(network: &Value) -> Vec<Violation> {
         }
 
         // machine-reference: ssh.via.
-        if let Some(via) = machine
-            .get("ssh")
-            .and_then(|s| s.get("via"))
-            .and_then(Value::as_str)
-        {
+        if let Some(via) = machine.get("ssh").and_then(|s| str_of(s, "via")) {
             let at = AttrPath::root()
                 .join("machines")
-                .join(m.as_str())
+                .join(m)
                 .join("ssh")
                 .join("via");
             if via == m {
@@ -248,15 +240,9 @@ pub fn rule_violations(network: &Value) -> Vec<Violation> {
 }
 
 /// The loop of `ssh.via` hops starting at `start`, if it comes back to it.
-fn via_cycle(network: &Value, start: &str) -> Option<Vec<String>> {
+fn via_cycle(network: Node<'_>, start: &str) -> Option<Vec<String>> {
     let via = |m: &str| -> Option<String> {
-        network
-            .get("machines")?
-            .get(m)?
-            .get("ssh")?
-            .get("via")?
-            .as_str()
-            .map(str::to_string)
+        str_of(network.get("machines")?.get(m)?.get("ssh")?, "via").map(str::to_string)
     };
     let mut chain = vec![start.to_string()];
     let mut cur = start.to_string();
@@ -304,18 +290,14 @@ fn join<A: Send, B: Send>(
 /// what `beside_schema` computes after the schema check, on its thread
 /// (the shorter one).
 fn check<'a, T: Send, U: Send>(
-    network: &'a Value,
-    also: impl FnOnce(&'a Value) -> T + Send,
-    beside_schema: impl FnOnce(&'a Value) -> U + Send,
+    network: Node<'a>,
+    also: impl FnOnce(Node<'a>) -> T + Send,
+    beside_schema: impl FnOnce(Node<'a>) -> U + Send,
 ) -> Result<(Vec<Violation>, T, U)> {
     use crate::timing::phase;
-    let validator = {
-        let _t = phase("network", "compile the data model (cached)");
-        compile(&data_model(), &Options::default())?
-    };
+    let validator = data_model_validator()?;
     let large = network
         .get("machines")
-        .and_then(Value::as_object)
         .is_some_and(|m| m.len() >= PARALLEL_FROM);
     let ((mut found, beside), (rules, also)) = join(
         large,
@@ -338,23 +320,35 @@ fn check<'a, T: Send, U: Send>(
     Ok((document_order(found), also, beside))
 }
 
+/// The data model, compiled once per process.
+fn data_model_validator() -> Result<Arc<Validator>> {
+    static COMPILED: OnceLock<Arc<Validator>> = OnceLock::new();
+    if let Some(v) = COMPILED.get() {
+        return Ok(v.clone());
+    }
+    let _t = crate::timing::phase("network", "compile the data model");
+    let v = compile(&data_model(), &Options::default())?;
+    Ok(COMPILED.get_or_init(|| v).clone())
+}
+
 /// Every violation of `network`: the data model's and the rules'.
-pub fn network_violations(network: &Value) -> Result<Vec<Violation>> {
+pub fn network_violations(network: Node<'_>) -> Result<Vec<Violation>> {
     Ok(check(network, |_| (), |_| ())?.0)
 }
 
 /// The network with defaults, or one invalid-input error listing every
 /// violation.
-pub fn validate_network(network: &Value) -> Result<Value> {
-    let mut n = network.clone();
-    merge(&mut n, validate_network_additions(network)?.to_value());
+pub fn validate_network(network: Node<'_>) -> Result<Value> {
+    let adds = validate_network_additions(network)?.to_value();
+    let mut n = network.to_value();
+    merge(&mut n, adds);
     Ok(n)
 }
 
 /// [`validate_network`], returning only the defaults it adds (see
 /// [`super::defaults`]). On a large network the defaults are found while
 /// the data model is checked, and dropped if the network is invalid.
-pub fn validate_network_additions(network: &Value) -> Result<Additions<'_>> {
+pub fn validate_network_additions(network: Node<'_>) -> Result<Additions<'_>> {
     require_set(network)?;
     let (found, adds, digest) = check(
         network,
@@ -381,7 +375,7 @@ pub fn validate_network_additions(network: &Value) -> Result<Additions<'_>> {
 /// A network this process already found valid (the same content: what
 /// `lib.plan` validated and then hands to `sshTargets`) is not checked
 /// again ([`validated`]).
-pub fn assert_valid(network: &Value) -> Result<()> {
+pub fn assert_valid(network: Node<'_>) -> Result<()> {
     require_set(network)?;
     let digest = {
         let _t = crate::timing::phase("network", "look it up among the valid ones");
@@ -400,11 +394,15 @@ pub fn assert_valid(network: &Value) -> Result<()> {
     }
 }
 
-fn require_set(network: &Value) -> Result<()> {
-    if network.is_object() {
+fn require_set(network: Node<'_>) -> Result<()> {
+    if network.is_set() {
         Ok(())
     } else {
-        Err(crate::args::expected("the network", "a set", network))
+        Err(crate::args::expected(
+            "the network",
+            "a set",
+            &network.to_value(),
+        ))
     }
 }
 
@@ -414,7 +412,7 @@ fn invalid(found: &[Violation]) -> Error {
 
 /// `{ valid; errors; network; }`: the check without raising, for the CLI
 /// and `builtins.jen.checkNetwork`.
-pub fn check_network(network: &Value) -> Result<Value> {
+pub fn check_network(network: Node<'_>) -> Result<Value> {
     require_set(network)?;
     let found = network_violations(network)?;
     Ok(json!({
@@ -427,6 +425,29 @@ pub fn check_network(network: &Value) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::of_value;
+
+    // The functions under test, over values.
+    fn network_violations(n: &Value) -> Result<Vec<Violation>> {
+        of_value(n, super::network_violations)
+    }
+    fn rule_violations(n: &Value) -> Vec<Violation> {
+        of_value(n, super::rule_violations)
+    }
+    fn validate_network(n: &Value) -> Result<Value> {
+        of_value(n, super::validate_network)
+    }
+    fn validate_network_additions(n: &Value) -> Result<Value> {
+        of_value(n, |n| {
+            super::validate_network_additions(n).map(|a| a.to_value())
+        })
+    }
+    fn with_defaults(n: &Value) -> Value {
+        of_value(n, super::with_defaults)
+    }
+    fn needs_additions(n: &Value) -> bool {
+        of_value(n, |n| !additions(n).is_empty())
+    }
 
     fn valid() -> Value {
         json!({
@@ -455,7 +476,7 @@ mod tests {
     fn additions_never_replace_and_are_complete_once_applied() {
         let mut n = valid();
         n["machines"]["www"]["sites"]["jekos.net"]["state"] = json!("/srv/jekos");
-        let adds = validate_network_additions(&n).unwrap().to_value();
+        let adds = validate_network_additions(&n).unwrap();
         let jekos = &adds["machines"]["www"]["sites"]["jekos.net"];
         assert_eq!(jekos["mountPoint"], json!("/www/jekos.net"), "{adds}");
         assert!(
@@ -466,7 +487,7 @@ mod tests {
             adds["machines"]["db"]["ssh"],
             json!({"user": "root", "authorizedKeys": []})
         );
-        assert!(additions(&with_defaults(&n)).is_empty());
+        assert!(!needs_additions(&with_defaults(&n)));
     }
 
     #[test]
@@ -585,7 +606,7 @@ mod tests {
         n["machines"]["m7"]["sites"] = json!({"www.jekor.com": {}}); // rule: unique-domain
         let found = network_violations(&n).unwrap();
         let validator = compile(&data_model(), &Options::default()).unwrap();
-        let mut serial = violations(&validator, &n);
+        let mut serial = of_value(&n, |n| violations(&validator, n));
         serial.extend(rule_violations(&n));
         let serial = document_order(serial);
         let show = |v: &[Violation]| {

@@ -8,12 +8,15 @@
 //! the standard's annotation-only behaviour. References are never fetched:
 //! a schema can only refer to itself or to `resources` given to `checkWith`.
 //! Compiled schemas are cached by content, so checking many values against
-//! one schema compiles it once.
+//! one schema compiles it once. Values are checked as they crossed, as
+//! trees ([`crate::tree::json`]).
 
 use super::attr_path::AttrPath;
 use super::violation::Violation;
 use crate::error::{Error, Result};
-use jsonschema::{Draft, Validator};
+use crate::tree::json::TreeJson;
+use crate::tree::Node;
+use jsonschema::Draft;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -55,6 +58,9 @@ impl jsonschema::Retrieve for InMemory {
     }
 }
 
+/// A compiled schema, checking trees.
+pub type Validator = jsonschema::Validator<TreeJson>;
+
 const CACHE_LIMIT: usize = 256;
 
 fn cache() -> &'static Mutex<HashMap<String, Arc<Validator>>> {
@@ -84,7 +90,7 @@ pub fn compile(schema: &Value, opts: &Options) -> Result<Arc<Validator>> {
             crate::args::type_name(schema)
         )));
     }
-    let mut o = jsonschema::options()
+    let mut o = jsonschema::options_for::<TreeJson>()
         .should_validate_formats(opts.assert_formats)
         .with_retriever(InMemory(opts.resources.clone().into_iter().collect()));
     if schema.get("$schema").is_none() {
@@ -108,7 +114,7 @@ pub fn compile(schema: &Value, opts: &Options) -> Result<Arc<Validator>> {
 const MAX_QUOTE: usize = 80;
 
 /// Every violation of `value` against `validator`, in document order.
-pub fn violations(validator: &Validator, value: &Value) -> Vec<Violation> {
+pub fn violations(validator: &Validator, value: Node<'_>) -> Vec<Violation> {
     if validator.is_valid(value) {
         return Vec::new();
     }
@@ -133,7 +139,7 @@ pub fn violations(validator: &Validator, value: &Value) -> Vec<Violation> {
 }
 
 /// `{ valid; errors = [ ... ]; }` for `value` against `schema`.
-pub fn check(schema: &Value, value: &Value, opts: &Options) -> Result<Value> {
+pub fn check(schema: &Value, value: Node<'_>, opts: &Options) -> Result<Value> {
     let validator = compile(schema, opts)?;
     let found = violations(&validator, value);
     Ok(serde_json::json!({
@@ -144,11 +150,11 @@ pub fn check(schema: &Value, value: &Value, opts: &Options) -> Result<Value> {
 
 /// `value` itself when it matches `schema`, else one invalid-input error
 /// listing every violation.
-pub fn validate(schema: &Value, value: &Value, opts: &Options) -> Result<Value> {
+pub fn validate(schema: &Value, value: Node<'_>, opts: &Options) -> Result<Value> {
     let validator = compile(schema, opts)?;
     let found = violations(&validator, value);
     if found.is_empty() {
-        Ok(value.clone())
+        Ok(value.to_value())
     } else {
         Err(Error::invalid(super::violation::report(
             "the value does not match its schema",
@@ -160,7 +166,16 @@ pub fn validate(schema: &Value, value: &Value, opts: &Options) -> Result<Value> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::of_value;
     use serde_json::json;
+
+    // The functions under test, over values.
+    fn check(schema: &Value, value: &Value, opts: &Options) -> Result<Value> {
+        of_value(value, |v| super::check(schema, v, opts))
+    }
+    fn validate(schema: &Value, value: &Value, opts: &Options) -> Result<Value> {
+        of_value(value, |v| super::validate(schema, v, opts))
+    }
 
     #[test]
     fn reports_every_violation_in_document_order() {

@@ -4,16 +4,16 @@
 //! caller and would check it again.
 //!
 //! A network is remembered by a 64-bit digest of its content (a randomly
-//! keyed hash of every key, string, number and structure mark, keys in
-//! their sorted order), never by identity: the same content is valid or
+//! keyed hash of every node of its tree: kinds, counts, scalars, strings
+//! and keys, in tree order), never by identity: the same content is valid or
 //! not whatever asks, since the data model and its rules are fixed in the
 //! binary. The key is drawn per process, so no input can be made to
 //! collide on purpose, and with at most [`KEPT`] digests remembered a
 //! chance collision is about one in 2^61. Not a cryptographic hash on
 //! purpose: it runs beside the schema check and must cost less than it.
 
+use crate::tree::Node;
 use ahash::RandomState;
-use serde_json::Value;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{Mutex, OnceLock};
 
@@ -32,49 +32,10 @@ fn seen() -> &'static Mutex<Vec<Digest>> {
     &SEEN
 }
 
-/// The digest of `v`'s content. Without recursion: networks can be deep.
-pub fn digest(v: &Value) -> Digest {
+/// The digest of `v`'s content ([`Node::hash_content`]).
+pub fn digest(v: Node<'_>) -> Digest {
     let mut h = key().build_hasher();
-    let mut stack = vec![v];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Null => h.write_u8(0),
-            Value::Bool(b) => h.write_u8(1 + u8::from(*b)),
-            Value::Number(n) => {
-                if let Some(i) = n.as_i64() {
-                    h.write_u8(3);
-                    h.write_i64(i);
-                } else if let Some(u) = n.as_u64() {
-                    h.write_u8(4);
-                    h.write_u64(u);
-                } else {
-                    h.write_u8(5);
-                    h.write_u64(n.as_f64().unwrap_or(f64::NAN).to_bits());
-                }
-            }
-            Value::String(s) => {
-                // The length first: "ab","c" and "a","bc" differ.
-                h.write_u8(6);
-                h.write_usize(s.len());
-                h.write(s.as_bytes());
-            }
-            Value::Array(a) => {
-                h.write_u8(7);
-                h.write_usize(a.len());
-                stack.extend(a.iter().rev());
-            }
-            Value::Object(o) => {
-                h.write_u8(8);
-                h.write_usize(o.len());
-                // Keys now, values after, in the same (sorted) order.
-                for k in o.keys() {
-                    h.write_usize(k.len());
-                    h.write(k.as_bytes());
-                }
-                stack.extend(o.values().rev());
-            }
-        }
-    }
+    v.hash_content(&mut h);
     h.finish()
 }
 
@@ -100,7 +61,12 @@ pub fn known(d: Digest) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::tree::of_value;
+    use serde_json::{json, Value};
+
+    fn digest(v: &Value) -> Digest {
+        of_value(v, super::digest)
+    }
 
     #[test]
     fn the_digest_follows_content_and_structure() {

@@ -8,9 +8,10 @@ pub mod probe;
 pub mod targets;
 
 use crate::args::{self, FileArg, FileList, Port};
-use crate::builtins::{Builtin, PathMode, ResultMode};
+use crate::builtins::{Builtin, PathMode, ResultMode, Run};
 use crate::error::{Error, Result};
 use crate::host::Host;
+use crate::tree::Node;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -225,12 +226,19 @@ pub const RESOLVE_SSH_CONFIG: Builtin = Builtin {
     files: &["args.config", "args.sshDir"],
     paths: PathMode::AsString,
     result: ResultMode::Value,
-    run: resolve_ssh_config,
+    run: Run::Values(resolve_ssh_config),
 };
 
-fn ssh_targets(host: &dyn Host, a: &[Value]) -> Result<Value> {
-    let args: SshTargetsArgs = args::typed(&a[0], "the argument")?;
-    let network = &a[0]["network"];
+fn ssh_targets(host: &dyn Host, a: &[Node<'_>]) -> Result<Value> {
+    let arg = a[0].to_value();
+    let args: SshTargetsArgs = args::typed(&arg, "the argument")?;
+    // Validated as it crossed (or found valid before, as `lib.plan`'s
+    // network is); the defaults the targets depend on (ssh.user, ssh.port)
+    // are applied where they are read, without a defaulted copy.
+    if let Some(network) = a[0].get("network") {
+        crate::model::network::assert_valid(network)?;
+    }
+    let network = &arg["network"];
     let cfg = args.ssh_config;
     let cfg_text = cfg.as_ref().map(|c| c.content(host)).transpose()?;
     let ssh_dir = ssh_dir_arg(args.ssh_dir, cfg.as_ref().and_then(FileArg::path));
@@ -285,7 +293,7 @@ pub const SSH_TARGETS: Builtin = Builtin {
     files: &["args.sshConfig", "args.knownHosts", "args.sshDir"],
     paths: PathMode::AsString,
     result: ResultMode::Value,
-    run: ssh_targets,
+    run: Run::Tree(ssh_targets),
 };
 
 fn probe_ssh(host: &dyn Host, a: &[Value]) -> Result<Value> {
@@ -326,7 +334,7 @@ pub const PROBE_SSH: Builtin = Builtin {
     files: &[],
     paths: PathMode::AsString,
     result: ResultMode::Value,
-    run: probe_ssh,
+    run: Run::Values(probe_ssh),
 };
 
 pub const KNOWN_HOST_KEYS: Builtin = Builtin {
@@ -354,5 +362,5 @@ pub const KNOWN_HOST_KEYS: Builtin = Builtin {
     files: &["args.knownHosts"],
     paths: PathMode::AsString,
     result: ResultMode::Value,
-    run: known_host_keys,
+    run: Run::Values(known_host_keys),
 };

@@ -55,11 +55,8 @@ fn pub_keys(host: &dyn Host, files: &[String], home: &str) -> (Vec<String>, usiz
 
 /// `{ <machine> = { host; hostname; port; user; identityFiles; proxyJump;
 /// opts; hostPublicKey; storeUri; lockout; warnings; }; }`.
-pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result<Value> {
-    // Validated; the defaults the targets depend on (ssh.user, ssh.port)
-    // are applied where they are read, without a defaulted copy.
-    crate::model::network::assert_valid(original)?;
-    let network = original;
+/// `network` must be valid (`model::network::assert_valid`).
+pub fn ssh_targets(host: &dyn Host, network: &Value, inputs: &Inputs) -> Result<Value> {
     let no_machines = Map::new();
     let machines = network["machines"].as_object().unwrap_or(&no_machines);
     let known = known_hosts::Files::parse(&inputs.known_hosts);
@@ -68,7 +65,7 @@ pub fn ssh_targets(host: &dyn Host, original: &Value, inputs: &Inputs) -> Result
     let mut out = Map::new();
     let mut revoked_only = Vec::new();
     for (name, m) in machines {
-        let explicit = &original["machines"][name]["ssh"];
+        let explicit = &network["machines"][name]["ssh"];
         let addr = address(network, name, m);
         let (cfg_text, cfg_name) = inputs.ssh_config.unwrap_or(("", "<no ssh_config>"));
         let req = config::Request {

@@ -7,7 +7,7 @@ pub mod static_tree;
 pub mod store_path;
 
 use crate::args;
-use crate::builtins::{Builtin, PathMode, ResultMode};
+use crate::builtins::{Builtin, PathMode, ResultMode, Run};
 use crate::error::Result;
 use crate::host::Host;
 use serde::Deserialize;
@@ -75,7 +75,7 @@ pub const PARSE_STORE_PATH: Builtin = Builtin {
     files: &[],
     paths: PathMode::AsString,
     result: ResultMode::Value,
-    run: parse_store_path,
+    run: Run::Values(parse_store_path),
 };
 
 pub const CHECK_STATE_PATHS: Builtin = Builtin {
@@ -122,7 +122,7 @@ pub const CHECK_STATE_PATHS: Builtin = Builtin {
     files: &[],
     paths: PathMode::ToStore,
     result: ResultMode::Value,
-    run: |host, a| mounts::check_state_paths(&a[0], &host.store_dir()),
+    run: Run::Values(|host, a| mounts::check_state_paths(&a[0], &host.store_dir())),
 };
 
 pub const STATE_PATH_VIOLATIONS: Builtin = Builtin {
@@ -145,7 +145,7 @@ pub const STATE_PATH_VIOLATIONS: Builtin = Builtin {
     files: &[],
     paths: PathMode::ToStore,
     result: ResultMode::Value,
-    run: |host, a| mounts::state_path_violations(&a[0], &host.store_dir()),
+    run: Run::Values(|host, a| mounts::state_path_violations(&a[0], &host.store_dir())),
 };
 
 pub const CHECK_STATIC_TREE: Builtin = Builtin {
@@ -176,5 +176,5 @@ pub const CHECK_STATIC_TREE: Builtin = Builtin {
     files: &["args.static"],
     paths: PathMode::AsString,
     result: ResultMode::Value,
-    run: |host, a| static_tree::check_static_tree(host, &a[0]),
+    run: Run::Values(|host, a| static_tree::check_static_tree(host, &a[0])),
 };
