@@ -168,6 +168,7 @@ mod plugin {
         let mut b = cxx_build::bridge("src/bridge.rs");
         b.file("cpp/plugin.cc")
             .file("cpp/tree-writer.cc")
+            .file("cpp/tree-merge.cc")
             .file("cpp/result-reader.cc");
         match tc.get("cxx") {
             Some(cxx) => {
@@ -216,6 +217,8 @@ mod plugin {
             "cpp/plugin.cc",
             "cpp/tree-writer.cc",
             "cpp/tree-writer.hh",
+            "cpp/tree-merge.cc",
+            "cpp/tree-merge.hh",
             "cpp/result-reader.cc",
             "cpp/result-reader.hh",
             "cpp/json-reader.hh",

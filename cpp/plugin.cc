@@ -1,11 +1,13 @@
 // plugin.cc: registers builtins.jen and runs each builtin call through the
 // Rust core. One generic primop implementation serves every builtin in the
 // core's table (src/builtins.rs): force the arguments and write them as the
-// core's value tree (tree-writer.hh), call Rust, read its JSON answer back,
-// or raise the error at the call position.
+// core's value tree (tree-writer.hh), call Rust, read its answer back (JSON
+// text, or additions merged into the first argument: tree-merge.hh), or
+// raise the error at the call position.
 #include "host.hh"
 #include "tree-writer.hh"
 #include "result-reader.hh"
+#include "tree-merge.hh"
 #include "jen-builtins/src/bridge.rs.h"
 
 #include <algorithm>
@@ -115,7 +117,7 @@ void writeArg(TreeWriter & w, EvalState & state, PosIdx pos, Value & v, const Ar
         auto * a = sorted[k];
         std::string_view name = state.symbols[a->name];
         try {
-            w.key(set, k, name);
+            w.key(set, k, name, a->name);
             if (plan.fileAttrs.count(std::string(name)))
                 w.file(*a->value, a->pos, 1);
             else
@@ -181,7 +183,8 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
     phase.emplace(b, out.merge ? "read the additions back, merged" : "read the result back");
     try {
         if (out.merge)
-            mergeAdditions(state, pos, *args[0], std::string_view(out.text.data(), out.text.size()), v);
+            mergeAdditions(state, pos, w, out.words.data(), out.words.size(),
+                           std::string_view(out.text.data(), out.text.size()), v);
         else
             readResult(state, pos, std::string_view(out.text.data(), out.text.size()), v);
     } catch (std::exception & ex) {

@@ -20,16 +20,13 @@ namespace {
 class ResultReader
 {
 public:
-    /// `orig`: the set the text's additions go into; null when the text is
-    /// a whole new value.
-    ResultReader(EvalState & state, PosIdx pos, Value * orig)
+    ResultReader(EvalState & state, PosIdx pos)
         : state(state)
         , pos(pos)
-        , orig(orig)
     {
     }
 
-    /// The value read (merged with `orig`), once the text is read.
+    /// The value read, once the text is read.
     Value * result = nullptr;
 
     void null()
@@ -88,21 +85,7 @@ public:
 
     void startObject()
     {
-        Value * o = nullptr;
-        if (open == 0)
-            o = orig;
-        else if (auto * parent = top().orig; parent && !top().isList) {
-            if (auto * a = parent->attrs()->get(top().key)) {
-                state.forceValue(*a->value, a->pos);
-                if (a->value->type() != nAttrs)
-                    throw Error("an addition would replace the attribute '%s', which is not a set",
-                                state.symbols[top().key]);
-                o = a->value;
-            }
-        }
-        if (o)
-            state.forceValue(*o, pos);
-        push(false).orig = o;
+        push(false);
     }
 
     void key(std::string_view k, bool inText)
@@ -123,37 +106,14 @@ public:
     void endObject()
     {
         Frame & f = pop();
-        // Nothing added here: the original set itself.
-        if (f.orig && f.attrs.empty())
-            return deliver(f.orig);
-        // Both sides in symbol order (as Bindings keep theirs), then one
-        // merge walk.
+        // In symbol order (as Bindings keep theirs); a key twice: the last
+        // one counts, as in builtins.fromJSON.
         std::stable_sort(f.attrs.begin(), f.attrs.end(), [](auto & a, auto & b) { return a.first < b.first; });
-        // A key twice: an error in additions (a bug of the core); in a
-        // whole value the last one counts, as in builtins.fromJSON.
-        for (size_t i = 1; i < f.attrs.size(); ++i)
-            if (f.attrs[i].first == f.attrs[i - 1].first && f.orig)
-                throw Error("the attribute '%s' is added twice", state.symbols[f.attrs[i].first]);
-        if (!f.orig) {
-            auto last = std::unique(f.attrs.rbegin(), f.attrs.rend(),
-                                    [](auto & a, auto & b) { return a.first == b.first; });
-            f.attrs.erase(f.attrs.begin(), last.base());
-        }
-        auto bindings = state.buildBindings(f.attrs.size() + (f.orig ? f.orig->attrs()->size() : 0));
-        auto add = f.attrs.begin();
-        if (f.orig) {
-            for (auto & a : *f.orig->attrs()) {
-                for (; add != f.attrs.end() && add->first < a.name; ++add)
-                    bindings.insert(add->first, add->second, pos);
-                if (add != f.attrs.end() && add->first == a.name) {
-                    bindings.insert(a.name, add->second, a.pos);
-                    ++add;
-                } else
-                    bindings.insert(a.name, a.value, a.pos);
-            }
-        }
-        for (; add != f.attrs.end(); ++add)
-            bindings.insert(add->first, add->second, pos);
+        auto last = std::unique(f.attrs.rbegin(), f.attrs.rend(), [](auto & a, auto & b) { return a.first == b.first; });
+        f.attrs.erase(f.attrs.begin(), last.base());
+        auto bindings = state.buildBindings(f.attrs.size());
+        for (auto & [name, value] : f.attrs)
+            bindings.insert(name, value, pos);
         Value * v = state.allocValue();
         v->mkAttrs(bindings.finish());
         deliver(v);
@@ -181,8 +141,6 @@ private:
     struct Frame
     {
         bool isList = false;
-        /// The forced original set at this level; null for a new set.
-        Value * orig = nullptr;
         /// The attribute whose value comes next.
         Symbol key;
         std::vector<std::pair<Symbol, Value *>, traceable_allocator<std::pair<Symbol, Value *>>> attrs;
@@ -198,7 +156,6 @@ private:
             frames.emplace_back();
         Frame & f = frames[open++];
         f.isList = isList;
-        f.orig = nullptr;
         f.attrs.clear();
         f.items.clear();
         return f;
@@ -229,7 +186,6 @@ private:
 
     EvalState & state;
     PosIdx pos;
-    Value * orig;
     /// frames[0, open) are the open containers, innermost last; the ones
     /// above are kept for reuse.
     std::vector<Frame> frames;
@@ -250,21 +206,9 @@ private:
 
 } // namespace
 
-void mergeAdditions(EvalState & state, PosIdx pos, Value & orig, std::string_view additions, Value & out)
-{
-    state.forceValue(orig, pos);
-    if (orig.type() != nAttrs)
-        throw Error("cannot add attributes to a value that is not a set");
-    ResultReader reader(state, pos, &orig);
-    readJson(additions, reader);
-    if (!reader.result || reader.result->type() != nAttrs)
-        throw Error("the additions are not a set");
-    out = *reader.result;
-}
-
 void readResult(EvalState & state, PosIdx pos, std::string_view text, Value & out)
 {
-    ResultReader reader(state, pos, nullptr);
+    ResultReader reader(state, pos);
     readJson(text, reader);
     out = *reader.result;
 }

@@ -1,6 +1,7 @@
 // tree-writer.cc: see tree-writer.hh.
 #include "tree-writer.hh"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -9,9 +10,6 @@ using namespace nix;
 namespace jen {
 
 namespace {
-
-/// Word 0's kind codes, as src/tree/mod.rs's `code`.
-enum : uint64_t { kNull = 0, kBool = 1, kInt = 2, kFloat = 3, kString = 4, kList = 5, kSet = 6, kKey = 7 };
 
 /// Length of the UTF-8 sequence starting at `s[i]` (a byte >= 0x80), or 0
 /// if it is not a well-formed one (RFC 3629: no overlongs, no surrogates,
@@ -104,8 +102,13 @@ void TreeWriter::end(size_t container)
     }
 }
 
-void TreeWriter::key(size_t set, size_t k, std::string_view name)
+void TreeWriter::key(size_t set, size_t k, std::string_view name, Symbol sym)
 {
+    if (sym) {
+        if (names.size() <= nodes())
+            names.resize(std::max(nodes() + 1, 2 * names.size()));
+        names[nodes()] = sym;
+    }
     size_t at = 3 * (set + 1 + k);
     uint64_t offset = append(name);
     words[at] = kKey | uint64_t(name.size()) << 32;
@@ -174,7 +177,7 @@ void TreeWriter::value(Value & v, PosIdx pos, size_t depth)
             auto * a = sorted[k];
             std::string_view name = state.symbols[a->name];
             try {
-                key(set, k, name);
+                key(set, k, name, a->name);
                 value(*a->value, a->pos, depth + 1);
             } catch (std::exception & ex) {
                 if (auto * e = compat::asError<BaseError>(ex))

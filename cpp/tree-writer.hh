@@ -32,6 +32,9 @@ namespace jen {
 /// Deepest nesting the shim converts; the Rust side has the same limit.
 constexpr size_t maxDepth = 1000;
 
+/// Word 0's kind codes, as src/tree/mod.rs's `code`.
+enum TreeCode : uint64_t { kNull = 0, kBool = 1, kInt = 2, kFloat = 3, kString = 4, kList = 5, kSet = 6, kKey = 7 };
+
 /// A string of the argument is not valid UTF-8 (the core's strings are).
 struct InvalidUtf8 : std::runtime_error
 {
@@ -67,15 +70,23 @@ public:
     size_t beginList();
     void end(size_t container);
 
-    /// Name attribute `k` of `set` (sorted), just before its value.
-    void key(size_t set, size_t k, std::string_view name);
+    /// Name attribute `k` of `set` (sorted), just before its value; `sym`
+    /// is its Nix name, when it has one.
+    void key(size_t set, size_t k, std::string_view name, nix::Symbol sym = {});
+
+    size_t nodes() const { return words.size() / 3; }
+
+    /// The Nix name of the attribute whose value is node `i` (none when it
+    /// is not an attribute's value, or was not named by a Symbol).
+    nix::Symbol nameOf(size_t i) const { return i < names.size() ? names[i] : nix::Symbol{}; }
 
     /// The nodes, three words each, and the text.
     std::vector<uint64_t> words;
     std::string text;
 
 private:
-    size_t nodes() const { return words.size() / 3; }
+    /// Indexed by node: the Symbols of `nameOf`.
+    std::vector<nix::Symbol> names;
     void node(uint64_t code, uint64_t count, uint64_t link, uint64_t payload);
     void scalar(uint64_t code, uint64_t payload) { node(code, 0, nodes() + 1, payload); }
     /// An external value's JSON (nlohmann's, from its printValueAsJSON).

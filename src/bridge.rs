@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 #[cxx::bridge(namespace = "jen")]
 mod ffi {
-    /// How a call ended; `Ok` carries JSON, the others a message.
+    /// How a call ended; `Ok` carries the result, the others a message.
     enum Kind {
         Ok,
         Invalid,
@@ -25,9 +25,12 @@ mod ffi {
 
     struct Outcome {
         kind: Kind,
+        /// The result as JSON, the message, or the text of `words`.
         text: String,
-        /// `text` holds only attributes to add to the first argument.
+        /// The result is a tree (`words`, `text`) of attributes to add to
+        /// the first argument, anchored to its tree (`model::defaults`).
         merge: bool,
+        words: Vec<u64>,
     }
 
     /// One builtin as the shim registers it.
@@ -176,11 +179,21 @@ fn call(index: usize, words: &[u64], text: &[u8], host: &ffi::Host) -> ffi::Outc
         }
     };
     match result {
-        Ok(reply) => ffi::Outcome {
+        Ok(builtins::Reply::Json(text)) => ffi::Outcome {
             kind: ffi::Kind::Ok,
-            text: reply.json,
-            merge: reply.merge,
+            text,
+            merge: false,
+            words: Vec::new(),
         },
+        Ok(builtins::Reply::Additions(tree)) => {
+            let (words, text) = tree.into_parts();
+            ffi::Outcome {
+                kind: ffi::Kind::Ok,
+                text,
+                merge: true,
+                words,
+            }
+        }
         Err(e) => {
             let kind = match e.kind {
                 ErrorKind::Invalid => ffi::Kind::Invalid,
@@ -192,6 +205,7 @@ fn call(index: usize, words: &[u64], text: &[u8], host: &ffi::Host) -> ffi::Outc
                 kind,
                 text: e.message,
                 merge: false,
+                words: Vec::new(),
             }
         }
     }

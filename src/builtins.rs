@@ -28,9 +28,10 @@ pub enum ResultMode {
     /// so untouched parts (and their string context) are shared, not copied.
     /// The function computes just those additions (the attributes `run`'s
     /// result adds to the argument, without building the whole result),
-    /// over the arguments as they crossed. It returns them as JSON text,
-    /// so that it can write them without building a `Value`.
-    AddsToFirstArg(fn(&dyn Host, &[Node<'_>]) -> Result<String>),
+    /// over the arguments as they crossed. It returns them as a tree
+    /// anchored to the first argument's, which the shim merges without
+    /// looking a name up (`model::defaults::Additions::to_tree`).
+    AddsToFirstArg(fn(&dyn Host, &[Node<'_>]) -> Result<TreeBuf>),
 }
 
 /// A builtin's core function.
@@ -133,18 +134,18 @@ fn call_with<A, T>(
 
 /// What [`call_tree`] answers.
 #[derive(Debug)]
-pub struct Reply {
+pub enum Reply {
     /// The result as JSON text.
-    pub json: String,
-    /// `json` holds only the attributes to add to the first argument
+    Json(String),
+    /// Only the attributes to add to the first argument, as a tree
     /// ([`ResultMode::AddsToFirstArg`]).
-    pub merge: bool,
+    Additions(TreeBuf),
 }
 
 /// Call `builtin` on its arguments as the shim sends them: a tree whose
-/// root is the list of the arguments. The result is written as JSON
-/// text: the builtin's value, or only what it adds to its first argument
-/// when the builtin says so. Each phase is timed at `debug` level
+/// root is the list of the arguments. The result is the builtin's value
+/// as JSON text, or only what it adds to its first argument when the
+/// builtin says so. Each phase is timed at `debug` level
 /// ([`crate::timing`]).
 pub fn call_tree(builtin: &Builtin, host: &dyn Host, tree: &Tree) -> Result<Reply> {
     use crate::timing::phase;
@@ -152,10 +153,7 @@ pub fn call_tree(builtin: &Builtin, host: &dyn Host, tree: &Tree) -> Result<Repl
     let reply = match (builtin.result, builtin.run) {
         (ResultMode::AddsToFirstArg(adds), _) => {
             let _run = phase(builtin.name, "run and write the additions");
-            Reply {
-                json: call_with(builtin, adds, host, &nodes)?,
-                merge: true,
-            }
+            Reply::Additions(call_with(builtin, adds, host, &nodes)?)
         }
         (ResultMode::Value, run) => {
             let value = match run {
@@ -178,7 +176,7 @@ pub fn call_tree(builtin: &Builtin, host: &dyn Host, tree: &Tree) -> Result<Repl
             let json = value.to_string();
             drop(write);
             free(vec![value], json.len() / 16);
-            Reply { json, merge: false }
+            Reply::Json(json)
         }
     };
     Ok(reply)

@@ -133,17 +133,19 @@ pub fn json_conversion(data: &[u8]) {
         ("/static/site/index.html", "<p>hi</p>"),
     ]);
     match builtins::call_json(builtin, &host, args_json) {
-        Ok(reply) => {
-            let back: Value = serde_json::from_str(&reply.json).expect("the result is JSON");
-            if reply.merge {
-                assert!(back.is_object(), "additions that are not a set: {back}");
-            } else {
-                assert_eq!(
-                    back.to_string(),
-                    reply.json,
-                    "the result changed on its way back"
-                );
-            }
+        Ok(builtins::Reply::Json(json)) => {
+            let back: Value = serde_json::from_str(&json).expect("the result is JSON");
+            assert_eq!(back.to_string(), json, "the result changed on its way back");
+        }
+        Ok(builtins::Reply::Additions(adds)) => {
+            let tree = adds.tree().expect("the additions are a well-formed tree");
+            let root = tree.root();
+            assert!(root.is_set(), "additions that are not a set: {root:?}");
+            assert_eq!(
+                root.mark(),
+                2,
+                "additions not anchored to the first argument"
+            );
         }
         Err(e) => assert_ne!(e.kind, ErrorKind::Internal, "{}", e.message),
     }

@@ -14,22 +14,29 @@
 //! `serde_json::Value` tree in between, which at 10,000 machines took three
 //! times as long (bench/README.md, round 4).
 
-use crate::tree::Node;
+use crate::tree::{Node, TreeBuf};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::Value;
 
-/// Everything a network lacks; see the module doc.
+/// Everything a network lacks; see the module doc. Beside each name, the
+/// set of the network it adds to, when there is one: the anchors of
+/// [`Additions::to_tree`].
 #[derive(Debug, Default)]
 pub struct Additions<'a> {
-    machines: Vec<(&'a str, MachineAdditions<'a>)>,
+    network: Option<Node<'a>>,
+    machines_set: Option<Node<'a>>,
+    machines: Vec<(&'a str, Node<'a>, MachineAdditions<'a>)>,
 }
 
 #[derive(Debug, Default)]
 struct MachineAdditions<'a> {
+    /// The machine's `ssh`, when it is a set.
+    ssh_set: Option<Node<'a>>,
     ssh: Option<SshAdditions>,
+    sites_set: Option<Node<'a>>,
     /// `Some(empty)` adds `sites = { }` to a machine without sites.
-    sites: Option<Vec<(&'a str, SiteAdditions)>>,
+    sites: Option<Vec<(&'a str, Node<'a>, SiteAdditions)>>,
 }
 
 #[derive(Debug, Default, PartialEq)]
@@ -54,10 +61,14 @@ struct SiteAdditions {
 /// The additions `network` needs. Parts of the wrong type (a machine that
 /// is not a set, say) get nothing: validation reports them.
 pub fn additions(network: Node<'_>) -> Additions<'_> {
-    let mut out = Additions::default();
+    let mut out = Additions {
+        network: network.is_set().then_some(network),
+        ..Additions::default()
+    };
     let Some(machines) = network.get("machines").filter(|m| m.is_set()) else {
         return out;
     };
+    out.machines_set = Some(machines);
     for (name, machine) in machines.members() {
         if !machine.is_set() {
             continue;
@@ -68,6 +79,7 @@ pub fn additions(network: Node<'_>) -> Additions<'_> {
             Some(o) if o.is_set() => Some(Some(o)),
             Some(_) => None,
         };
+        m.ssh_set = ssh.flatten();
         if let Some(ssh) = ssh {
             let lacks = |k| ssh.is_none_or(|o: Node| o.get(k).is_none());
             let s = SshAdditions {
@@ -82,12 +94,13 @@ pub fn additions(network: Node<'_>) -> Additions<'_> {
         match machine.get("sites") {
             None => m.sites = Some(Vec::new()),
             Some(sites) if sites.is_set() => {
+                m.sites_set = Some(sites);
                 let adds: Vec<_> = sites
                     .members()
                     .filter(|(_, site)| site.is_set())
                     .filter_map(|(domain, site)| {
                         let s = site_additions(domain, site);
-                        (s != SiteAdditions::default()).then_some((domain, s))
+                        (s != SiteAdditions::default()).then_some((domain, site, s))
                     })
                     .collect();
                 if !adds.is_empty() {
@@ -97,7 +110,7 @@ pub fn additions(network: Node<'_>) -> Additions<'_> {
             Some(_) => {}
         }
         if m.ssh.is_some() || m.sites.is_some() {
-            out.machines.push((name, m));
+            out.machines.push((name, machine, m));
         }
     }
     out
@@ -133,6 +146,119 @@ impl Additions<'_> {
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).expect("additions always serialise")
     }
+
+    /// The additions as a tree (what the shim merges): the nested set of
+    /// attributes to add, whose sets are anchored to the network's (their
+    /// mark is 1 + the index of the set of the network's tree they add to;
+    /// 0 for a new set). The shim rebuilds each anchored set from the Nix
+    /// value it wrote that node from, without looking a name up.
+    pub fn to_tree(&self) -> TreeBuf {
+        let mut b = TreeBuf::default();
+        let root = b.begin_set(usize::from(!self.machines.is_empty()), anchor(self.network));
+        if !self.machines.is_empty() {
+            b.key(root, 0, "machines");
+            let set = b.begin_set(self.machines.len(), anchor(self.machines_set));
+            for (k, (name, machine, m)) in self.machines.iter().enumerate() {
+                b.key(set, k, name);
+                m.write(&mut b, *machine);
+            }
+            b.end(set);
+        }
+        b.end(root);
+        b
+    }
+}
+
+/// The mark of a set that adds to `to`.
+fn anchor(to: Option<Node<'_>>) -> u64 {
+    to.map_or(0, |n| n.index() as u64 + 1)
+}
+
+/// Writes one value.
+type Write<'f> = &'f dyn Fn(&mut TreeBuf);
+
+/// Attributes of an added set: present ones, in ascending order of names.
+fn write_set(b: &mut TreeBuf, mark: u64, attrs: &[(&str, Write)]) {
+    let set = b.begin_set(attrs.len(), mark);
+    for (k, (name, value)) in attrs.iter().enumerate() {
+        b.key(set, k, name);
+        value(b);
+    }
+    b.end(set);
+}
+
+fn empty_list(b: &mut TreeBuf) {
+    let l = b.begin_list();
+    b.end(l);
+}
+
+impl MachineAdditions<'_> {
+    fn write(&self, b: &mut TreeBuf, machine: Node<'_>) {
+        let sites = |b: &mut TreeBuf| {
+            let sites = self.sites.as_deref().unwrap_or_default();
+            let set = b.begin_set(sites.len(), anchor(self.sites_set));
+            for (k, (domain, site, adds)) in sites.iter().enumerate() {
+                b.key(set, k, domain);
+                adds.write(b, *site);
+            }
+            b.end(set);
+        };
+        let ssh = |b: &mut TreeBuf| {
+            if let Some(ssh) = &self.ssh {
+                ssh.write(b, anchor(self.ssh_set));
+            }
+        };
+        let mut attrs: Vec<(&str, Write)> = Vec::new();
+        if self.sites.is_some() {
+            attrs.push(("sites", &sites));
+        }
+        if self.ssh.is_some() {
+            attrs.push(("ssh", &ssh));
+        }
+        write_set(b, anchor(Some(machine)), &attrs);
+    }
+}
+
+impl SshAdditions {
+    fn write(&self, b: &mut TreeBuf, mark: u64) {
+        let mut attrs: Vec<(&str, Write)> = Vec::new();
+        if self.authorized_keys {
+            attrs.push(("authorizedKeys", &empty_list));
+        }
+        if self.port {
+            attrs.push(("port", &|b| b.push_int(22)));
+        }
+        if self.user {
+            attrs.push(("user", &|b| b.push_string("root")));
+        }
+        write_set(b, mark, &attrs);
+    }
+}
+
+impl SiteAdditions {
+    fn write(&self, b: &mut TreeBuf, site: Node<'_>) {
+        let backend = |b: &mut TreeBuf| write_set(b, 0, &[("type", &|b| b.push_string("static"))]);
+        let state = |b: &mut TreeBuf| b.push_string(self.state.as_deref().unwrap_or_default());
+        let point =
+            |b: &mut TreeBuf| b.push_string(self.mount_point.as_deref().unwrap_or_default());
+        // In ascending order of the names.
+        let all: [(bool, &str, Write); 8] = [
+            (self.aliases, "aliases", &empty_list),
+            (self.backend, "backend", &backend),
+            (self.dynamic, "dynamic", &empty_list),
+            (self.mount_point.is_some(), "mountPoint", &point),
+            (self.owner, "owner", &|b| b.push_string("root")),
+            (self.redirects, "redirects", &empty_list),
+            (self.state.is_some(), "state", &state),
+            (self.writable, "writable", &|b| b.push_bool(false)),
+        ];
+        let attrs: Vec<(&str, Write)> = all
+            .into_iter()
+            .filter(|a| a.0)
+            .map(|(_, k, f)| (k, f))
+            .collect();
+        write_set(b, anchor(Some(site)), &attrs);
+    }
 }
 
 /// `[ ]`.
@@ -156,13 +282,13 @@ impl Serialize for StaticBackend {
     }
 }
 
-/// A list of pairs as a JSON object.
-struct Entries<'e, T>(&'e [(&'e str, T)]);
+/// A list of named additions as a JSON object.
+struct Entries<'e, 'a, T>(&'e [(&'a str, Node<'a>, T)]);
 
-impl<T: Serialize> Serialize for Entries<'_, T> {
+impl<T: Serialize> Serialize for Entries<'_, '_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
+        for (k, _, v) in self.0 {
             m.serialize_entry(k, v)?;
         }
         m.end()
@@ -311,6 +437,27 @@ mod tests {
             let v: Value = serde_json::from_str(&adds.to_json()).unwrap();
             assert_eq!(v, adds.to_value());
         });
+        for n in [
+            n.clone(),
+            json!({"machines": {"m": {"provider": {"type": "none"}}}}),
+            json!({"machines": {"m": {"ssh": {"user": "u"}, "sites": {"a.com": {"writable": true}, "b.com": {}}}}}),
+        ] {
+            of_value(&n, |n| {
+                let adds = additions(n);
+                let tree = adds.to_tree();
+                let tree = tree.tree().unwrap();
+                assert_eq!(tree.root().to_value(), adds.to_value());
+                // Every added set that adds to one of the network's is
+                // anchored to that set, and only those.
+                let mut pairs = vec![(tree.root(), Some(n))];
+                while let Some((added, orig)) = pairs.pop() {
+                    assert_eq!(added.mark(), orig.map_or(0, |o| o.index() as u64 + 1));
+                    for (k, v) in added.members().filter(|(_, v)| v.is_set()) {
+                        pairs.push((v, orig.and_then(|o| o.get(k)).filter(|o| o.is_set())));
+                    }
+                }
+            });
+        }
         let full = of_value(&n, with_defaults);
         of_value(&full, |full| {
             assert!(additions(full).is_empty(), "{full:?}");

@@ -190,7 +190,7 @@ pub const VALIDATE_NETWORK: Builtin = Builtin {
     files: &[],
     paths: PathMode::AsString,
     result: ResultMode::AddsToFirstArg(|_, a| {
-        Ok(network::validate_network_additions(a[0])?.to_json())
+        Ok(network::validate_network_additions(a[0])?.to_tree())
     }),
     run: Run::Tree(|_, a| network::validate_network(a[0])),
 };

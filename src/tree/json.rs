@@ -44,7 +44,7 @@ impl js::Json for TreeJson {
     }
 
     fn with_string_node<T>(buffer: &mut TreeBuf, string: &str, f: impl FnOnce(Node<'_>) -> T) -> T {
-        buffer.string(string);
+        buffer.only_string(string);
         let tree = buffer.tree().expect("a tree of one string is well formed");
         f(tree.root())
     }

@@ -321,6 +321,16 @@ impl<'t> Node<'t> {
         self.len() == 0
     }
 
+    /// A set's third word (0 for anything else): the shim's handle in the
+    /// trees it writes, an anchor in additions (`model::defaults`).
+    pub fn mark(self) -> u64 {
+        if self.is_set() {
+            self.tree.payload(self.i)
+        } else {
+            0
+        }
+    }
+
     /// The attribute `name` of a set (a binary search over its keys).
     pub fn get(self, name: &str) -> Option<Node<'t>> {
         if !self.is_set() {
