@@ -230,15 +230,31 @@ pub const RESOLVE_SSH_CONFIG: Builtin = Builtin {
 };
 
 fn ssh_targets(host: &dyn Host, a: &[Node<'_>]) -> Result<Value> {
-    let arg = a[0].to_value();
+    // The network is read in place; the other arguments as values (the
+    // network's place holds null there, for the check that it is given).
+    let arg = match a[0].is_set() {
+        true => Value::Object(
+            a[0].members()
+                .map(|(k, v)| {
+                    let v = if k == "network" {
+                        Value::Null
+                    } else {
+                        v.to_value()
+                    };
+                    (k.to_string(), v)
+                })
+                .collect(),
+        ),
+        false => a[0].to_value(),
+    };
     let args: SshTargetsArgs = args::typed(&arg, "the argument")?;
+    let network = a[0]
+        .get("network")
+        .ok_or_else(|| Error::internal("the argument has no network"))?;
     // Validated as it crossed (or found valid before, as `lib.plan`'s
     // network is); the defaults the targets depend on (ssh.user, ssh.port)
     // are applied where they are read, without a defaulted copy.
-    if let Some(network) = a[0].get("network") {
-        crate::model::network::assert_valid(network)?;
-    }
-    let network = &arg["network"];
+    crate::model::network::assert_valid(network)?;
     let cfg = args.ssh_config;
     let cfg_text = cfg.as_ref().map(|c| c.content(host)).transpose()?;
     let ssh_dir = ssh_dir_arg(args.ssh_dir, cfg.as_ref().and_then(FileArg::path));

@@ -13,16 +13,33 @@ use super::config::{self, Local};
 use super::known_hosts;
 use crate::error::{Error, Result};
 use crate::host::Host;
+use crate::tree::Node;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
+/// The value at `path` under `v`.
+fn at<'t>(v: Node<'t>, path: &[&str]) -> Option<Node<'t>> {
+    path.iter().try_fold(v, |v, k| v.get(k))
+}
+
+fn str_at<'t>(v: Node<'t>, path: &[&str]) -> Option<&'t str> {
+    at(v, path).and_then(Node::as_str)
+}
+
+/// A port (or other non-negative integer) at `path` under `v`.
+fn u64_at(v: Node<'_>, path: &[&str]) -> Option<u64> {
+    at(v, path)
+        .and_then(Node::as_i64)
+        .and_then(|p| u64::try_from(p).ok())
+}
+
 /// The address a machine is deployed to (see the module doc).
-pub fn address(network: &Value, name: &str, m: &Value) -> String {
-    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
-    s(m.get("targetHost"))
-        .or_else(|| s(m.get("provider").and_then(|p| p.get("address"))))
-        .or_else(|| s(m.get("provider").and_then(|p| p.get("mainIPv4"))))
-        .or_else(|| s(network.get("tld")).map(|t| format!("{name}.{t}")))
+pub fn address(network: Node<'_>, name: &str, m: Node<'_>) -> String {
+    str_at(m, &["targetHost"])
+        .or_else(|| str_at(m, &["provider", "address"]))
+        .or_else(|| str_at(m, &["provider", "mainIPv4"]))
+        .map(str::to_string)
+        .or_else(|| str_at(network, &["tld"]).map(|t| format!("{name}.{t}")))
         .unwrap_or_else(|| name.to_string())
 }
 
@@ -56,27 +73,22 @@ fn pub_keys(host: &dyn Host, files: &[String], home: &str) -> (Vec<String>, usiz
 /// `{ <machine> = { host; hostname; port; user; identityFiles; proxyJump;
 /// opts; hostPublicKey; storeUri; lockout; warnings; }; }`.
 /// `network` must be valid (`model::network::assert_valid`).
-pub fn ssh_targets(host: &dyn Host, network: &Value, inputs: &Inputs) -> Result<Value> {
-    let no_machines = Map::new();
-    let machines = network["machines"].as_object().unwrap_or(&no_machines);
+pub fn ssh_targets(host: &dyn Host, network: Node<'_>, inputs: &Inputs) -> Result<Value> {
+    let machines = network.get("machines");
     let known = known_hosts::Files::parse(&inputs.known_hosts);
     // One config for every machine: split into lines once.
     let config_cache = config::ConfigCache::default();
     let mut out = Map::new();
     let mut revoked_only = Vec::new();
-    for (name, m) in machines {
-        let explicit = &network["machines"][name]["ssh"];
+    for (name, m) in machines.into_iter().flat_map(Node::members) {
         let addr = address(network, name, m);
         let (cfg_text, cfg_name) = inputs.ssh_config.unwrap_or(("", "<no ssh_config>"));
         let req = config::Request {
             config: cfg_text,
             config_name: cfg_name,
             host: &addr,
-            user: explicit.get("user").and_then(Value::as_str),
-            port: explicit
-                .get("port")
-                .and_then(Value::as_u64)
-                .and_then(|p| u16::try_from(p).ok()),
+            user: str_at(m, &["ssh", "user"]),
+            port: u64_at(m, &["ssh", "port"]).and_then(|p| u16::try_from(p).ok()),
             ssh_dir: inputs.ssh_dir,
             // The data model's default deploy user, not the local one.
             default_user: Some("root"),
@@ -96,15 +108,12 @@ pub fn ssh_targets(host: &dyn Host, network: &Value, inputs: &Inputs) -> Result<
             identity_files: identity,
             ..
         } = r;
-        let jump = match (
-            proxy_jump.as_deref(),
-            m["ssh"].get("via").and_then(Value::as_str),
-        ) {
+        let via = str_at(m, &["ssh", "via"]).and_then(|via| Some((via, machines?.get(via)?)));
+        let jump = match (proxy_jump.as_deref(), via) {
             (Some(j), _) => Some(j.to_string()),
-            (None, Some(via)) => {
-                let vm = &machines[via];
-                let vport = vm["ssh"]["port"].as_u64().unwrap_or(22);
-                let vuser = vm["ssh"]["user"].as_str().unwrap_or("root");
+            (None, Some((via, vm))) => {
+                let vport = u64_at(vm, &["ssh", "port"]).unwrap_or(22);
+                let vuser = str_at(vm, &["ssh", "user"]).unwrap_or("root");
                 let vaddr = address(network, via, vm);
                 Some(if vport == 22 {
                     format!("{vuser}@{vaddr}")
@@ -114,12 +123,8 @@ pub fn ssh_targets(host: &dyn Host, network: &Value, inputs: &Inputs) -> Result<
             }
             (None, None) => None,
         };
-        let alias = host_key_alias.or_else(|| {
-            m["ssh"]
-                .get("hostKeyAlias")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        });
+        let alias =
+            host_key_alias.or_else(|| str_at(m, &["ssh", "hostKeyAlias"]).map(str::to_string));
         let lookup = alias.clone().unwrap_or_else(|| hostname.clone());
         let found = known.lookup(&lookup, port);
         let key = found["keys"]
@@ -146,11 +151,10 @@ pub fn ssh_targets(host: &dyn Host, network: &Value, inputs: &Inputs) -> Result<
             }
         }
         // Lockout: authorized keys declared, and no offered identity among them.
-        let authorized: Vec<String> = m["ssh"]["authorizedKeys"]
-            .as_array()
+        let authorized: Vec<String> = at(m, &["ssh", "authorizedKeys"])
             .into_iter()
-            .flatten()
-            .filter_map(|k| k.as_str())
+            .flat_map(Node::elements)
+            .filter_map(Node::as_str)
             .map(|k| k.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
             .collect();
         let lockout = if authorized.is_empty() {
@@ -212,7 +216,7 @@ pub fn ssh_targets(host: &dyn Host, network: &Value, inputs: &Inputs) -> Result<
             params.join("&")
         );
         out.insert(
-            name.clone(),
+            name.to_string(),
             json!({
                 "host": hostname,
                 "hostname": hostname,
