@@ -1,9 +1,12 @@
 //! Nesting depth of JSON text, measured without recursion.
 //!
-//! Values cross the bridge as JSON text. Parsing, validating and dropping
-//! a `serde_json::Value` recurse once per level, so the bridge refuses
-//! values nested deeper than [`MAX_DEPTH`] before parsing them: a clear
-//! error instead of a stack overflow inside the user's Nix.
+//! Converting, validating and dropping a value recurse once per level, so
+//! nothing nested deeper than [`MAX_DEPTH`] is accepted: the shim stops
+//! there while it writes the value tree (a type error at the call), the
+//! core's check of the tree refuses it ([`crate::tree::Tree::new`]), and
+//! JSON arguments (the fuzz targets' way in) are measured here before
+//! they are parsed: a clear error instead of a stack overflow inside the
+//! user's Nix.
 
 /// The deepest nesting a builtin accepts. Deployment data is a few
 /// levels deep; this leaves room for any real value.

@@ -11,8 +11,10 @@ pub const ECHO: Builtin = Builtin {
     args: &["value"],
     doc: r#"
     Return *value* after a round trip through jen-builtins: Nix value →
-    JSON → Rust → JSON → Nix value. What comes back is what every other
-    `builtins.jen` function sees of its arguments:
+    the value tree the plugin hands to Rust → JSON → Nix value. What
+    comes back is what every other `builtins.jen` function sees of its
+    arguments (the tree holds exactly what `builtins.toJSON` would
+    write):
 
     - integers stay integers, floats stay floats, strings keep their
       Unicode text (string context is dropped);

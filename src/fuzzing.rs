@@ -150,3 +150,71 @@ pub fn json_conversion(data: &[u8]) {
         Err(e) => assert_ne!(e.kind, ErrorKind::Internal, "{}", e.message),
     }
 }
+
+/// The core's check of the value tree the shim sends (`crate::tree`):
+/// `data` is a word count (two bytes, little-endian), that many 64-bit
+/// words (little-endian) and the text. A tree [`Tree::new`] accepts must
+/// be safe to read every way the core reads one (every accessor, its
+/// value, its digest, a schema check); one it refuses must be refused as
+/// an internal error (a shim bug) or, for nesting, a misuse.
+///
+/// [`Tree::new`]: crate::tree::Tree::new
+pub fn value_tree(data: &[u8]) {
+    use crate::tree::{Node, Tree};
+    let Some((count, rest)) = data.split_first_chunk::<2>() else {
+        return;
+    };
+    let n = usize::from(u16::from_le_bytes(*count));
+    if rest.len() < 8 * n {
+        return;
+    }
+    let (words, text) = rest.split_at(8 * n);
+    let words: Vec<u64> = words
+        .chunks_exact(8)
+        .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
+        .collect();
+    let tree = match Tree::new(&words, text) {
+        Ok(t) => t,
+        Err(e) => {
+            assert!(
+                matches!(e.kind, ErrorKind::Internal | ErrorKind::Misuse),
+                "{}",
+                e.message
+            );
+            return;
+        }
+    };
+    let root = tree.root();
+    let mut stack = vec![root];
+    while let Some(v) = stack.pop() {
+        let _ = (
+            v.kind(),
+            v.as_bool(),
+            v.as_i64(),
+            v.as_float(),
+            v.as_str(),
+            v.mark(),
+        );
+        assert_eq!(v.members().count(), if v.is_set() { v.len() } else { 0 });
+        for (k, m) in v.members() {
+            assert_eq!(
+                v.get(k).map(Node::index),
+                Some(m.index()),
+                "lookup of {k:?}"
+            );
+            stack.push(m);
+        }
+        assert!(v.get("\u{0}not a key").is_none() || v.is_set());
+        stack.extend(v.elements());
+    }
+    let value = root.to_value();
+    // A tree and the tree of its value say the same.
+    crate::tree::of_value(&value, |again| {
+        assert_eq!(again.to_value(), value);
+        assert_eq!(
+            crate::model::validated::digest(again),
+            crate::model::validated::digest(root)
+        );
+    });
+    let _ = crate::model::network::network_violations(root);
+}

@@ -47,6 +47,27 @@ fn store_path_seeds() {
 }
 
 #[test]
+fn value_tree_seeds() {
+    replay("value_tree", jen_builtins::fuzzing::value_tree);
+    // Both sides of the check are seeded: trees it accepts (and the
+    // target then reads every way) and trees it refuses.
+    let accepted: Vec<String> = seeds("value_tree")
+        .into_iter()
+        .filter(|(_, data)| {
+            let n = usize::from(u16::from_le_bytes([data[0], data[1]]));
+            let (words, text) = data[2..].split_at(8 * n);
+            let words: Vec<u64> = words
+                .chunks_exact(8)
+                .map(|w| u64::from_le_bytes(w.try_into().unwrap()))
+                .collect();
+            jen_builtins::tree::Tree::new(&words, text).is_ok()
+        })
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(accepted, ["nested", "network"]);
+}
+
+#[test]
 fn json_conversion_seeds() {
     replay("json_conversion", jen_builtins::fuzzing::json_conversion);
     // Every builtin has a seed that reaches it (the target skips what the

@@ -190,7 +190,9 @@ pub const VALIDATE_NETWORK: Builtin = Builtin {
     files: &[],
     paths: PathMode::AsString,
     result: ResultMode::AddsToFirstArg(|_, a| {
-        Ok(network::validate_network_additions(a[0])?.to_tree())
+        let adds = network::validate_network_additions(a[0])?;
+        let _t = crate::timing::phase("network", "write the additions");
+        Ok(adds.to_tree())
     }),
     run: Run::Tree(|_, a| network::validate_network(a[0])),
 };

@@ -25,6 +25,14 @@ impl TreeBuf {
         b
     }
 
+    /// An empty buffer with room for `nodes` nodes and `text` bytes.
+    pub fn with_capacity(nodes: usize, text: usize) -> TreeBuf {
+        TreeBuf {
+            words: Vec::with_capacity(3 * nodes),
+            text: String::with_capacity(text),
+        }
+    }
+
     /// Make this the tree of one string.
     pub fn only_string(&mut self, s: &str) {
         self.words.clear();
