@@ -87,6 +87,8 @@ public:
 private:
     /// Indexed by node: the Symbols of `nameOf`.
     std::vector<nix::Symbol> names;
+    /// Per depth, the attributes of the set being written, sorted.
+    std::vector<std::vector<const nix::Attr *>> sortScratch;
     void node(uint64_t code, uint64_t count, uint64_t link, uint64_t payload);
     void scalar(uint64_t code, uint64_t payload) { node(code, 0, nodes() + 1, payload); }
     /// An external value's JSON (nlohmann's, from its printValueAsJSON).

@@ -292,6 +292,28 @@ fn a_plan_validates_its_network_once() {
         "{}",
         r.stderr
     );
+    // The same for a plan of 10,000 machines (bench/network.nix), its
+    // targets forced for every machine.
+    let r = nix.eval_json_args(
+        &format!(
+            "let jen = import {} {{ }}; p = jen.lib.plan {{ network = import {} {{ n = 10000; }}; \
+             local = {{ user = \"me\"; home = \"/home/me\"; hostname = \"laptop\"; }}; }}; \
+             in builtins.foldl' (n: m: builtins.seq m.target.host (n + 1)) 0 (builtins.attrValues p.machines)",
+            project_root().join("nix").display(),
+            project_root().join("bench/network.nix").display()
+        ),
+        &["--impure"],
+    );
+    assert_eq!(r.expect_ok().trim(), "10000");
+    let count = |s: &str| r.stderr.matches(s).count();
+    assert_eq!(count("network: check the schema"), 1, "{}", r.stderr);
+    assert_eq!(count("network: check the rules"), 1, "{}", r.stderr);
+    assert_eq!(
+        count("network: already found valid in this process; not checked again"),
+        1,
+        "{}",
+        r.stderr
+    );
     // A network not validated before is checked, and its violations
     // reported, by sshTargets itself.
     let r = nix.eval_json_args(

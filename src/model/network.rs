@@ -23,7 +23,6 @@ use crate::tree::Node;
 use ahash::AHashMap as HashMap;
 use serde_json::{json, Value};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 /// The data model, as shipped in `nix/data-model.json`.
@@ -161,9 +160,13 @@ pub fn rule_violations(network: Node<'_>) -> Vec<Violation> {
         }
     }
 
+    // Per machine, cleared for each (their room is kept).
+    let mut ports: HashMap<i64, SiteLoc> = HashMap::new();
+    let mut points: HashMap<String, SiteLoc> = HashMap::new();
+    let mut states: HashMap<String, SiteLoc> = HashMap::new();
     for (m, machine) in machines(network) {
         // unique-proxy-port, per machine.
-        let mut ports: BTreeMap<i64, SiteLoc> = BTreeMap::new();
+        ports.clear();
         for (d, s) in sites(machine) {
             let Some(backend) = s.get("backend") else {
                 continue;
@@ -186,8 +189,8 @@ pub fn rule_violations(network: Node<'_>) -> Vec<Violation> {
         }
 
         // unique-mount-point and unique-state-dir, per machine.
-        let mut points: HashMap<String, SiteLoc> = HashMap::new();
-        let mut states: HashMap<String, SiteLoc> = HashMap::new();
+        points.clear();
+        states.clear();
         for (d, s) in sites(machine).filter(|(_, s)| is_writable(*s)) {
             let (state, point) = mount_paths(d, s);
             for (value, field, seen, rule) in [
