@@ -2,8 +2,8 @@
 // Rust core. One generic primop implementation serves every builtin in the
 // core's table (src/builtins.rs): force the arguments and write them as the
 // core's value tree (tree-writer.hh), call Rust, read its answer back (JSON
-// text, or additions merged into the first argument: tree-merge.hh), or
-// raise the error at the call position.
+// text, or a tree with additions merged into the arguments: tree-merge.hh),
+// or raise the error at the call position.
 #include "host.hh"
 #include "tree-writer.hh"
 #include "result-reader.hh"
@@ -180,11 +180,11 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
     if (out.kind != Kind::Ok)
         raise(state, pos, out.kind, std::string(out.text));
 
-    phase.emplace(b, out.merge ? "read the additions back, merged" : "read the result back");
+    phase.emplace(b, out.tree ? "read the result tree back, merged" : "read the result back");
     try {
-        if (out.merge)
-            mergeAdditions(state, pos, w, out.words.data(), out.words.size(),
-                           std::string_view(out.text.data(), out.text.size()), v);
+        if (out.tree)
+            readTree(state, pos, w, out.words.data(), out.words.size(),
+                     std::string_view(out.text.data(), out.text.size()), v);
         else
             readResult(state, pos, std::string_view(out.text.data(), out.text.size()), v);
     } catch (std::exception & ex) {

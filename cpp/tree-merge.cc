@@ -25,15 +25,15 @@ public:
         , text(text)
     {
         if (nwords % 3 || !n)
-            throw Error("the additions have %d words", nwords);
+            throw Error("the result tree has %d words", nwords);
     }
 
     Value * build(size_t i, size_t depth = 0)
     {
         if (i >= n)
-            throw Error("the additions have no node %d", i);
+            throw Error("the result tree has no node %d", i);
         if (depth > maxDepth)
-            throw Error("the additions are nested too deep");
+            throw Error("the result tree is nested too deep");
         switch (code(i)) {
         case kNull:
             return shared(nullValue, [](Value & v) { v.mkNull(); });
@@ -60,7 +60,7 @@ public:
         case kSet:
             return set(i, depth);
         default:
-            throw Error("node %d of the additions has kind %d", i, code(i));
+            throw Error("node %d of the result tree has kind %d", i, code(i));
         }
     }
 
@@ -80,7 +80,7 @@ private:
     {
         uint64_t at = payload(i), len = count(i);
         if (at > text.size() || len > text.size() - at)
-            throw Error("string %d of the additions lies outside their text", i);
+            throw Error("string %d of the result tree lies outside its text", i);
         return text.substr(at, len);
     }
 
@@ -134,14 +134,14 @@ private:
         frame(depth);
         for (size_t e = i + 1, k = 0; k < len; ++k) {
             if (e >= n)
-                throw Error("list %d of the additions is malformed", i);
+                throw Error("list %d of the result tree is malformed", i);
             Value * item = build(e, depth + 1);
             frames[depth].items.push_back(item);
             e = link(e);
         }
         Frame & f = frames[depth];
         if (f.items.size() != len)
-            throw Error("list %d of the additions is malformed", i);
+            throw Error("list %d of the result tree is malformed", i);
         auto l = state.buildList(len);
         for (size_t k = 0; k < len; ++k)
             l[k] = f.items[k];
@@ -150,7 +150,7 @@ private:
         return v;
     }
 
-    /// The set of the argument that node `i` of the additions adds to, if
+    /// The set of the argument that node `i` of the result tree adds to, if
     /// it is anchored.
     Value * anchored(size_t i) const
     {
@@ -159,10 +159,10 @@ private:
             return nullptr;
         size_t at = a - 1;
         if (at >= input.nodes() || (input.words[3 * at] & 0xff) != kSet || !input.words[3 * at + 2])
-            throw Error("set %d of the additions is anchored to node %d, which is not a set of the argument", i, at);
+            throw Error("set %d of the result tree is anchored to node %d, which is not a set of the argument", i, at);
         auto * v = reinterpret_cast<Value *>(uintptr_t(input.words[3 * at + 2]));
         if (v->type() != nAttrs)
-            throw Error("set %d of the additions is anchored to a value that is not a set", i);
+            throw Error("set %d of the result tree is anchored to a value that is not a set", i);
         return v;
     }
 
@@ -189,7 +189,7 @@ private:
         for (size_t k = 0; k < len; ++k) {
             size_t key = i + 1 + k;
             if (key >= n || code(key) != kKey)
-                throw Error("set %d of the additions is malformed", i);
+                throw Error("set %d of the result tree is malformed", i);
             Symbol name = nameOf(key, link(key));
             Value * v = build(link(key), depth + 1);
             frames[depth].attrs.emplace_back(name, v);
@@ -244,12 +244,10 @@ private:
 
 } // namespace
 
-void mergeAdditions(EvalState & state, PosIdx pos, const TreeWriter & input, const uint64_t * words, size_t nwords,
-                    std::string_view text, Value & out)
+void readTree(EvalState & state, PosIdx pos, const TreeWriter & input, const uint64_t * words, size_t nwords,
+              std::string_view text, Value & out)
 {
     Merger merger(state, pos, input, words, nwords, text);
-    if (nwords < 3 || (words[0] & 0xff) != kSet || !words[2])
-        throw Error("the additions are not a set anchored to the argument");
     Value * v = merger.build(0);
     out = *v;
 }

@@ -1,10 +1,12 @@
-// tree-merge.hh: a builtin's additions merged into its first argument.
+// tree-merge.hh: a builtin's answer as a tree, with additions merged into
+// its arguments.
 //
-// A builtin whose result is its first argument with attributes added
-// (`validateNetwork` and its defaults) answers only the additions, as a
-// tree in the layout of src/tree/mod.rs: a nested set of attributes to
-// add, each of whose sets that adds to a set of the argument is anchored
-// to it (its third word is 1 + that set's node in the argument's tree).
+// A builtin whose result holds its argument with attributes added
+// (`validateNetwork` and its defaults, `checkNetwork`'s `network`) answers
+// a tree in the layout of src/tree/mod.rs in which only the additions
+// stand: each set that adds to a set of the argument is anchored to it
+// (its third word is 1 + that set's node in the argument's tree); the
+// other nodes are new values.
 // The merge rebuilds each anchored set once from the Nix value the shim
 // wrote that node from, with its original attributes shared (their
 // values, string context and laziness untouched) and the added ones in
@@ -22,11 +24,11 @@
 
 namespace jen {
 
-/// `out` = the argument `input` was written from, with the additions
-/// tree (`words`, `text`) merged in. A malformed tree, or an anchor that
-/// is not a set of `input`, throws nix::Error (an internal error of the
-/// caller).
-void mergeAdditions(nix::EvalState & state, nix::PosIdx pos, const TreeWriter & input, const uint64_t * words,
-                    size_t nwords, std::string_view text, nix::Value & out);
+/// `out` = the value of the tree (`words`, `text`), its anchored sets
+/// merged into the sets of the arguments `input` was written from. A
+/// malformed tree, or an anchor that is not a set of `input`, throws
+/// nix::Error (an internal error of the caller).
+void readTree(nix::EvalState & state, nix::PosIdx pos, const TreeWriter & input, const uint64_t * words,
+              size_t nwords, std::string_view text, nix::Value & out);
 
 } // namespace jen

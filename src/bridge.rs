@@ -27,9 +27,9 @@ mod ffi {
         kind: Kind,
         /// The result as JSON, the message, or the text of `words`.
         text: String,
-        /// The result is a tree (`words`, `text`) of attributes to add to
-        /// the first argument, anchored to its tree (`model::defaults`).
-        merge: bool,
+        /// The result is a tree (`words`, `text`) whose anchored sets are
+        /// sets of the arguments with attributes added (`model::defaults`).
+        tree: bool,
         words: Vec<u64>,
     }
 
@@ -182,15 +182,15 @@ fn call(index: usize, words: &[u64], text: &[u8], host: &ffi::Host) -> ffi::Outc
         Ok(builtins::Reply::Json(text)) => ffi::Outcome {
             kind: ffi::Kind::Ok,
             text,
-            merge: false,
+            tree: false,
             words: Vec::new(),
         },
-        Ok(builtins::Reply::Additions(tree)) => {
+        Ok(builtins::Reply::Tree(tree)) => {
             let (words, text) = tree.into_parts();
             ffi::Outcome {
                 kind: ffi::Kind::Ok,
                 text,
-                merge: true,
+                tree: true,
                 words,
             }
         }
@@ -204,7 +204,7 @@ fn call(index: usize, words: &[u64], text: &[u8], host: &ffi::Host) -> ffi::Outc
             ffi::Outcome {
                 kind,
                 text: e.message,
-                merge: false,
+                tree: false,
                 words: Vec::new(),
             }
         }

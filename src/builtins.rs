@@ -23,15 +23,15 @@ pub enum PathMode {
 pub enum ResultMode {
     /// The whole result is converted to a new Nix value.
     Value,
-    /// The result is the first argument with attributes added (defaults):
-    /// only the additions cross back, merged into the original Nix value,
-    /// so untouched parts (and their string context) are shared, not copied.
-    /// The function computes just those additions (the attributes `run`'s
-    /// result adds to the argument, without building the whole result),
-    /// over the arguments as they crossed. It returns them as a tree
-    /// anchored to the first argument's, which the shim merges without
-    /// looking a name up (`model::defaults::Additions::to_tree`).
-    AddsToFirstArg(fn(&dyn Host, &[Node<'_>]) -> Result<TreeBuf>),
+    /// The result is a tree whose anchored sets are sets of the arguments
+    /// with attributes added (`validateNetwork`'s defaults): only the
+    /// additions cross back, merged into the original Nix values, so
+    /// untouched parts (and their string context) are shared, not copied,
+    /// and no name of the argument is looked up again
+    /// (`model::defaults::Additions::to_tree`). The function computes that
+    /// tree over the arguments as they crossed; `run` gives the same result
+    /// as a whole value.
+    Tree(fn(&dyn Host, &[Node<'_>]) -> Result<TreeBuf>),
 }
 
 /// A builtin's core function.
@@ -137,23 +137,23 @@ fn call_with<A, T>(
 pub enum Reply {
     /// The result as JSON text.
     Json(String),
-    /// Only the attributes to add to the first argument, as a tree
-    /// ([`ResultMode::AddsToFirstArg`]).
-    Additions(TreeBuf),
+    /// The result as a tree, anchored to the arguments'
+    /// ([`ResultMode::Tree`]).
+    Tree(TreeBuf),
 }
 
 /// Call `builtin` on its arguments as the shim sends them: a tree whose
 /// root is the list of the arguments. The result is the builtin's value
-/// as JSON text, or only what it adds to its first argument when the
-/// builtin says so. Each phase is timed at `debug` level
+/// as JSON text, or as a tree anchored to the arguments' when the builtin
+/// says so. Each phase is timed at `debug` level
 /// ([`crate::timing`]).
 pub fn call_tree(builtin: &Builtin, host: &dyn Host, tree: &Tree) -> Result<Reply> {
     use crate::timing::phase;
     let nodes: Vec<Node> = tree.root().elements().collect();
     let reply = match (builtin.result, builtin.run) {
-        (ResultMode::AddsToFirstArg(adds), _) => {
-            let _run = phase(builtin.name, "run and write the additions");
-            Reply::Additions(call_with(builtin, adds, host, &nodes)?)
+        (ResultMode::Tree(run), _) => {
+            let _run = phase(builtin.name, "run and write the result tree");
+            Reply::Tree(call_with(builtin, run, host, &nodes)?)
         }
         (ResultMode::Value, run) => {
             let value = match run {

@@ -137,15 +137,22 @@ pub fn json_conversion(data: &[u8]) {
             let back: Value = serde_json::from_str(&json).expect("the result is JSON");
             assert_eq!(back.to_string(), json, "the result changed on its way back");
         }
-        Ok(builtins::Reply::Additions(adds)) => {
-            let tree = adds.tree().expect("the additions are a well-formed tree");
-            let root = tree.root();
-            assert!(root.is_set(), "additions that are not a set: {root:?}");
-            assert_eq!(
-                root.mark(),
-                2,
-                "additions not anchored to the first argument"
-            );
+        Ok(builtins::Reply::Tree(result)) => {
+            let tree = result.tree().expect("the result is a well-formed tree");
+            // Every anchor names a set of the arguments' tree (built as
+            // call_json builds it).
+            let args: Value = serde_json::from_str(args_json).expect("parsed above");
+            let args = crate::tree::TreeBuf::from_value(&args);
+            let args = args.tree().expect("the tree of a value is well formed");
+            let sets: Vec<usize> = sets_of(args.root()).iter().map(|s| s.index()).collect();
+            for s in sets_of(tree.root()) {
+                let mark = s.mark() as usize;
+                assert!(
+                    mark == 0 || sets.contains(&(mark - 1)),
+                    "an anchor to node {}, which is not a set of the arguments",
+                    mark - 1
+                );
+            }
         }
         Err(e) => assert_ne!(e.kind, ErrorKind::Internal, "{}", e.message),
     }
@@ -217,4 +224,18 @@ pub fn value_tree(data: &[u8]) {
         );
     });
     let _ = crate::model::network::network_violations(root);
+}
+
+/// The sets under `v` (itself included).
+fn sets_of(v: crate::tree::Node<'_>) -> Vec<crate::tree::Node<'_>> {
+    let mut out = Vec::new();
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        if v.is_set() {
+            out.push(v);
+        }
+        stack.extend(v.members().map(|(_, m)| m));
+        stack.extend(v.elements());
+    }
+    out
 }

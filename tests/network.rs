@@ -5,7 +5,7 @@
 
 mod common;
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn root() -> String {
     project_root().display().to_string()
@@ -220,7 +220,7 @@ fn without_the_plugin_the_library_says_how_to_load_it() {
 }
 
 #[test]
-fn validate_network_shares_the_original_values_and_their_context() {
+fn validate_and_check_network_share_the_original_values_and_their_context() {
     let nix = Nix::new();
     let v = nix.value(
         r#"let
@@ -229,12 +229,15 @@ fn validate_network_shares_the_original_values_and_their_context() {
              site = out.machines.a.sites."a.com";
            in {
              context = builtins.length (builtins.attrNames (builtins.getContext site.static));
+             checked = builtins.length (builtins.attrNames (builtins.getContext
+               (builtins.jen.checkNetwork net).network.machines.a.sites."a.com".static));
              inherit (site) state mountPoint owner writable;
              ssh = out.machines.a.ssh;
              same = site.static == net.machines.a.sites."a.com".static;
            }"#,
     );
     assert_eq!(v["context"], json!(1), "{v}");
+    assert_eq!(v["checked"], json!(1), "{v}");
     assert_eq!(v["same"], json!(true));
     assert_eq!(
         (
@@ -251,10 +254,12 @@ fn validate_network_shares_the_original_values_and_their_context() {
 }
 
 #[test]
-fn validate_network_merges_exactly_the_defaults_check_network_computes() {
-    // validateNetwork merges the additions into the Nix value in the shim;
-    // checkNetwork converts the whole network with defaults. They must agree,
-    // on the example and on a generated network with every default shape.
+fn validate_network_merges_exactly_the_defaults_the_core_computes() {
+    // validateNetwork and checkNetwork merge the additions into the Nix
+    // value in the shim (tree-merge); the core's own path (the jen CLI:
+    // the network as JSON, the defaults merged into a serde value) must
+    // give the same network, on the example and on a generated network
+    // with every default shape.
     let nix = Nix::new();
     let root = root();
     for net in [
@@ -262,11 +267,28 @@ fn validate_network_merges_exactly_the_defaults_check_network_computes() {
         format!("import {root}/bench/network.nix {{ n = 40; }}"),
         r#"{ name = "n"; machines = { a = { provider.type = "none"; }; b = { provider.type = "none"; ssh = { }; sites = { }; }; }; }"#.to_string(),
     ] {
-        let r = nix.eval_json_args(
-            &format!("let n = {net}; in builtins.jen.validateNetwork n == (builtins.jen.checkNetwork n).network"),
-            &["--impure"],
-        );
-        assert_eq!(r.expect_ok().trim(), "true", "{net}");
+        let eval = |e: String| -> Value {
+            let r = nix.eval_json_args(&e, &["--impure"]);
+            serde_json::from_str(r.expect_ok().trim()).unwrap()
+        };
+        let merged = eval(format!("builtins.jen.validateNetwork ({net})"));
+        let checked = eval(format!("(builtins.jen.checkNetwork ({net})).network"));
+        let plain = eval(net.clone());
+        let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_jen"))
+            .args(["--json", "check-network", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            cli.stdin.take().unwrap().write_all(plain.to_string().as_bytes()).unwrap();
+        }
+        let out = cli.wait_with_output().unwrap();
+        let core: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(core["valid"], json!(true), "{net}");
+        assert_eq!(merged, core["network"], "{net}");
+        assert_eq!(checked, core["network"], "{net}");
     }
 }
 

@@ -156,18 +156,23 @@ impl Additions<'_> {
         // About what a machine with three sites adds, so that the buffers
         // grow once or twice rather than twenty times.
         let mut b = TreeBuf::with_capacity(64 * self.machines.len(), 64 * self.machines.len());
+        self.write(&mut b);
+        b
+    }
+
+    /// Append the tree of [`Additions::to_tree`] to `b`, as a value.
+    pub fn write(&self, b: &mut TreeBuf) {
         let root = b.begin_set(usize::from(!self.machines.is_empty()), anchor(self.network));
         if !self.machines.is_empty() {
             b.key(root, 0, "machines");
             let set = b.begin_set(self.machines.len(), anchor(self.machines_set));
             for (k, (name, machine, m)) in self.machines.iter().enumerate() {
                 b.key(set, k, name);
-                m.write(&mut b, *machine);
+                m.write(b, *machine);
             }
             b.end(set);
         }
         b.end(root);
-        b
     }
 }
 

@@ -189,7 +189,7 @@ pub const VALIDATE_NETWORK: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::AsString,
-    result: ResultMode::AddsToFirstArg(|_, a| {
+    result: ResultMode::Tree(|_, a| {
         let adds = network::validate_network_additions(a[0])?;
         let _t = crate::timing::phase("network", "write the additions");
         Ok(adds.to_tree())
@@ -204,7 +204,9 @@ pub const CHECK_NETWORK: Builtin = Builtin {
     `builtins.jen.validateNetwork` without raising: return
     `{ valid; errors; network; }` where `errors` lists every violation as
     `builtins.jen.check` does (rule violations have the rule's name as
-    `keyword`), and `network` is the network with defaults, or `null`.
+    `keyword`), and `network` is the network with defaults, or `null`
+    (when valid, the network's own values with the defaults added, string
+    context kept, as `validateNetwork` returns it).
 
     ```nix
     nix-repl> (builtins.jen.checkNetwork { name = "x"; machines = { }; }).valid
@@ -213,7 +215,7 @@ pub const CHECK_NETWORK: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::AsString,
-    result: ResultMode::Value,
+    result: ResultMode::Tree(|_, a| network::check_network_tree(a[0])),
     run: Run::Tree(|_, a| network::check_network(a[0])),
 };
 

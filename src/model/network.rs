@@ -19,7 +19,7 @@ use super::schema::{compile, violations, Options, Validator};
 use super::validated;
 use super::violation::{document_order, report, Violation};
 use crate::error::{Error, Result};
-use crate::tree::Node;
+use crate::tree::{Node, TreeBuf};
 use ahash::AHashMap as HashMap;
 use serde_json::{json, Value};
 use std::borrow::Cow;
@@ -289,27 +289,21 @@ fn join<A: Send, B: Send>(
 }
 
 /// Every violation of `network` (the data model's and the rules', in
-/// document order), what `also` computes meanwhile beside the rules, and
-/// what `beside_schema` computes after the schema check, on its thread
-/// (the shorter one).
-fn check<'a, T: Send, U: Send>(
+/// document order), and what `also` computes meanwhile beside the rules.
+fn check<'a, T: Send>(
     network: Node<'a>,
     also: impl FnOnce(Node<'a>) -> T + Send,
-    beside_schema: impl FnOnce(Node<'a>) -> U + Send,
-) -> Result<(Vec<Violation>, T, U)> {
+) -> Result<(Vec<Violation>, T)> {
     use crate::timing::phase;
     let validator = data_model_validator()?;
     let large = network
         .get("machines")
         .is_some_and(|m| m.len() >= PARALLEL_FROM);
-    let ((mut found, beside), (rules, also)) = join(
+    let (mut found, (rules, also)) = join(
         large,
         || {
-            let found = {
-                let _t = phase("network", "check the schema");
-                violations(&validator, network)
-            };
-            (found, beside_schema(network))
+            let _t = phase("network", "check the schema");
+            violations(&validator, network)
         },
         || {
             let rules = {
@@ -320,7 +314,37 @@ fn check<'a, T: Send, U: Send>(
         },
     );
     found.extend(rules);
-    Ok((document_order(found), also, beside))
+    Ok((document_order(found), also))
+}
+
+/// [`check`], once per content: a network this process already found
+/// valid (what `lib.plan` validated and then hands to `sshTargets`, or a
+/// network validated twice) is not checked again ([`validated`]); only
+/// `also` runs. A misuse error when `network` is not a set.
+fn check_once<'a, T: Send>(
+    network: Node<'a>,
+    also: impl FnOnce(Node<'a>) -> T + Send,
+) -> Result<(Vec<Violation>, T)> {
+    require_set(network)?;
+    let digest = {
+        let _t = crate::timing::phase("network", "digest it, to know it or remember it");
+        validated::digest(network)
+    };
+    if validated::known(digest) {
+        tracing::debug!("network: already found valid in this process; not checked again");
+        return Ok((Vec::new(), also(network)));
+    }
+    let (found, also) = check(network, also)?;
+    if found.is_empty() {
+        validated::remember(digest);
+    }
+    Ok((found, also))
+}
+
+/// The defaults `network` lacks, timed.
+fn find_additions(network: Node<'_>) -> Additions<'_> {
+    let _t = crate::timing::phase("network", "find the defaults");
+    additions(network)
 }
 
 /// The data model, compiled once per process.
@@ -336,7 +360,7 @@ fn data_model_validator() -> Result<Arc<Validator>> {
 
 /// Every violation of `network`: the data model's and the rules'.
 pub fn network_violations(network: Node<'_>) -> Result<Vec<Violation>> {
-    Ok(check(network, |_| (), |_| ())?.0)
+    Ok(check(network, |_| ())?.0)
 }
 
 /// The network with defaults, or one invalid-input error listing every
@@ -352,20 +376,8 @@ pub fn validate_network(network: Node<'_>) -> Result<Value> {
 /// [`super::defaults`]). On a large network the defaults are found while
 /// the data model is checked, and dropped if the network is invalid.
 pub fn validate_network_additions(network: Node<'_>) -> Result<Additions<'_>> {
-    require_set(network)?;
-    let (found, adds, digest) = check(
-        network,
-        |n| {
-            let _t = crate::timing::phase("network", "find the defaults");
-            additions(n)
-        },
-        |n| {
-            let _t = crate::timing::phase("network", "digest it, to remember it if valid");
-            validated::digest(n)
-        },
-    )?;
+    let (found, adds) = check_once(network, find_additions)?;
     if found.is_empty() {
-        validated::remember(digest);
         Ok(adds)
     } else {
         Err(invalid(&found))
@@ -373,24 +385,11 @@ pub fn validate_network_additions(network: Node<'_>) -> Result<Additions<'_>> {
 }
 
 /// Nothing, or one invalid-input error listing every violation of
-/// `network` (a misuse error when it is not a set).
-///
-/// A network this process already found valid (the same content: what
-/// `lib.plan` validated and then hands to `sshTargets`) is not checked
-/// again ([`validated`]).
+/// `network` (a misuse error when it is not a set). Checked once per
+/// content ([`validated`]).
 pub fn assert_valid(network: Node<'_>) -> Result<()> {
-    require_set(network)?;
-    let digest = {
-        let _t = crate::timing::phase("network", "look it up among the valid ones");
-        validated::digest(network)
-    };
-    if validated::known(digest) {
-        tracing::debug!("network: already found valid in this process; not checked again");
-        return Ok(());
-    }
-    let found = network_violations(network)?;
+    let (found, ()) = check_once(network, |_| ())?;
     if found.is_empty() {
-        validated::remember(digest);
         Ok(())
     } else {
         Err(invalid(&found))
@@ -413,16 +412,40 @@ fn invalid(found: &[Violation]) -> Error {
     Error::invalid(report("the network is not valid", found))
 }
 
-/// `{ valid; errors; network; }`: the check without raising, for the CLI
-/// and `builtins.jen.checkNetwork`.
+/// `{ valid; errors; network; }`: the check without raising, for the CLI.
 pub fn check_network(network: Node<'_>) -> Result<Value> {
-    require_set(network)?;
-    let found = network_violations(network)?;
+    let (found, _) = check_once(network, |_| ())?;
     Ok(json!({
         "valid": found.is_empty(),
         "errors": found.iter().map(Violation::to_json).collect::<Vec<_>>(),
         "network": if found.is_empty() { with_defaults(network) } else { Value::Null },
     }))
+}
+
+/// [`check_network`] as `builtins.jen.checkNetwork` answers it: a tree
+/// whose `network`, when valid, is the defaults anchored to the argument
+/// ([`Additions::write`]), so that the shim shares the network's own
+/// values (and their string context) as `validateNetwork` does.
+pub fn check_network_tree(network: Node<'_>) -> Result<TreeBuf> {
+    let (found, adds) = check_once(network, find_additions)?;
+    let mut b = TreeBuf::default();
+    let root = b.begin_set(3, 0);
+    b.key(root, 0, "errors");
+    let errors = b.begin_list();
+    for v in &found {
+        b.push_value(&v.to_json());
+    }
+    b.end(errors);
+    b.key(root, 1, "network");
+    if found.is_empty() {
+        adds.write(&mut b);
+    } else {
+        b.push_null();
+    }
+    b.key(root, 2, "valid");
+    b.push_bool(found.is_empty());
+    b.end(root);
+    Ok(b)
 }
 
 #[cfg(test)]

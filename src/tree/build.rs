@@ -137,7 +137,8 @@ impl TreeBuf {
         }
     }
 
-    fn push_value(&mut self, v: &Value) {
+    /// Append the tree of `v` (see [`TreeBuf::from_value`]).
+    pub fn push_value(&mut self, v: &Value) {
         match v {
             Value::Null => self.push_null(),
             Value::Bool(b) => self.push_bool(*b),
