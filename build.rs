@@ -219,6 +219,7 @@ mod plugin {
             "cpp/tree-writer.hh",
             "cpp/tree-merge.cc",
             "cpp/tree-merge.hh",
+            "cpp/shared-values.hh",
             "cpp/result-reader.cc",
             "cpp/result-reader.hh",
             "cpp/json-reader.hh",

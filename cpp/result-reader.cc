@@ -1,6 +1,7 @@
 // result-reader.cc: see result-reader.hh.
 #include "result-reader.hh"
 #include "json-reader.hh"
+#include "shared-values.hh"
 
 #include <algorithm>
 #include <limits>
@@ -23,6 +24,7 @@ public:
     ResultReader(EvalState & state, PosIdx pos)
         : state(state)
         , pos(pos)
+        , shared(state)
     {
     }
 
@@ -31,23 +33,12 @@ public:
 
     void null()
     {
-        if (!nullValue) {
-            nullValue = state.allocValue();
-            nullValue->mkNull();
-            keep.push_back(nullValue);
-        }
-        deliver(nullValue);
+        deliver(shared.null());
     }
 
     void boolean(bool b)
     {
-        Value *& shared = b ? trueValue : falseValue;
-        if (!shared) {
-            shared = state.allocValue();
-            shared->mkBool(b);
-            keep.push_back(shared);
-        }
-        deliver(shared);
+        deliver(shared.boolean(b));
     }
 
     void integer(int64_t n)
@@ -66,21 +57,9 @@ public:
 
     void string(std::string_view s, bool inText)
     {
-        if (s.find('\0') != std::string_view::npos)
-            throw Error("a string contains a NUL byte");
         // Equal strings share one value; only strings that stand in the
         // text as they are (views that stay valid) are remembered.
-        if (!inText) {
-            Value * v = state.allocValue();
-            compat::mkString(state, *v, s);
-            return deliver(v);
-        }
-        auto [it, added] = strings.try_emplace(s, nullptr);
-        if (added) {
-            it->second = state.allocValue();
-            compat::mkString(state, *it->second, s);
-        }
-        deliver(it->second);
+        deliver(shared.string(s, inText));
     }
 
     void startObject()
@@ -177,7 +156,7 @@ private:
     {
         if (open == 0) {
             result = v;
-            keep.push_back(v);
+            shared.keep(v);
         } else if (top().isList)
             top().items.push_back(v);
         else
@@ -190,18 +169,12 @@ private:
     /// above are kept for reuse.
     std::vector<Frame> frames;
     size_t open = 0;
-    Value * nullValue = nullptr;
-    Value * trueValue = nullptr;
-    Value * falseValue = nullptr;
-    /// Views into the text, which outlives the reader.
-    std::unordered_map<std::string_view, Value *, std::hash<std::string_view>, std::equal_to<std::string_view>,
-                       traceable_allocator<std::pair<const std::string_view, Value *>>>
-        strings;
+    /// Shared scalars (their strings: views into the text, which outlives
+    /// the reader) and the result, kept reachable.
+    SharedValues shared;
     static constexpr size_t maxCachedKeys = 64;
     /// Views into the text, as `strings`.
     std::unordered_map<std::string_view, Symbol> keys;
-    /// Shared scalars and the result, kept reachable for the collector.
-    ValueVector keep;
 };
 
 } // namespace

@@ -1,5 +1,6 @@
 // tree-merge.cc: see tree-merge.hh.
 #include "tree-merge.hh"
+#include "shared-values.hh"
 
 #include <algorithm>
 #include <cstring>
@@ -23,6 +24,7 @@ public:
         , w(w)
         , n(nwords / 3)
         , text(text)
+        , shared(state)
     {
         if (nwords % 3 || !n)
             throw Error("the result tree has %d words", nwords);
@@ -36,10 +38,9 @@ public:
             throw Error("the result tree is nested too deep");
         switch (code(i)) {
         case kNull:
-            return shared(nullValue, [](Value & v) { v.mkNull(); });
+            return shared.null();
         case kBool:
-            return payload(i) ? shared(trueValue, [](Value & v) { v.mkBool(true); })
-                              : shared(falseValue, [](Value & v) { v.mkBool(false); });
+            return shared.boolean(payload(i));
         case kInt: {
             Value * v = state.allocValue();
             v->mkInt(int64_t(payload(i)));
@@ -53,8 +54,11 @@ public:
             v->mkFloat(f);
             return v;
         }
-        case kString:
-            return string(str(i));
+        case kString: {
+            // Short strings recur ("root", "static"); long ones are paths.
+            auto s = str(i);
+            return shared.string(s, s.size() <= 16);
+        }
         case kList:
             return list(i, depth);
         case kSet:
@@ -82,36 +86,6 @@ private:
         if (at > text.size() || len > text.size() - at)
             throw Error("string %d of the result tree lies outside its text", i);
         return text.substr(at, len);
-    }
-
-    template<typename F>
-    Value * shared(Value *& slot, F make)
-    {
-        if (!slot) {
-            slot = state.allocValue();
-            make(*slot);
-            keep.push_back(slot);
-        }
-        return slot;
-    }
-
-    Value * string(std::string_view s)
-    {
-        if (s.find('\0') != std::string_view::npos)
-            throw Error("a string contains a NUL byte");
-        // Short strings recur ("root", "static"); long ones are paths.
-        if (s.size() > 16) {
-            Value * v = state.allocValue();
-            compat::mkString(state, *v, s);
-            return v;
-        }
-        auto [it, added] = strings.try_emplace(s, nullptr);
-        if (added) {
-            it->second = state.allocValue();
-            compat::mkString(state, *it->second, s);
-            keep.push_back(it->second);
-        }
-        return it->second;
     }
 
     /// The frame for a container at `depth`, cleared, its capacity kept (a
@@ -230,16 +204,9 @@ private:
     size_t n;
     std::string_view text;
     std::vector<Frame> frames;
-    Value * nullValue = nullptr;
-    Value * trueValue = nullptr;
-    Value * falseValue = nullptr;
-    /// Views into the text, which outlives the merger.
-    std::unordered_map<std::string_view, Value *, std::hash<std::string_view>, std::equal_to<std::string_view>,
-                       traceable_allocator<std::pair<const std::string_view, Value *>>>
-        strings;
+    /// Its strings: views into the text, which outlives the merger.
+    SharedValues shared;
     std::unordered_map<std::string_view, Symbol> names;
-    /// Shared values, kept reachable for the collector.
-    ValueVector keep;
 };
 
 } // namespace

@@ -292,6 +292,20 @@ fn validate_network_merges_exactly_the_defaults_the_core_computes() {
     }
 }
 
+/// The phase log of `r` shows one check of the network (its schema and
+/// its rules) and one call that found it valid already.
+fn assert_checked_once(r: &Run) {
+    let count = |s: &str| r.stderr.matches(s).count();
+    assert_eq!(count("network: check the schema"), 1, "{}", r.stderr);
+    assert_eq!(count("network: check the rules"), 1, "{}", r.stderr);
+    assert_eq!(
+        count("network: already found valid in this process; not checked again"),
+        1,
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn a_plan_validates_its_network_once() {
     // lib.plan validates the network (validateNetwork), then sshTargets
@@ -305,15 +319,7 @@ fn a_plan_validates_its_network_once() {
         .arg("plan.machines.www.target.host");
     let r = nix.run(c);
     assert_eq!(r.expect_ok().trim(), "\"144.217.85.49\"");
-    let count = |s: &str| r.stderr.matches(s).count();
-    assert_eq!(count("network: check the schema"), 1, "{}", r.stderr);
-    assert_eq!(count("network: check the rules"), 1, "{}", r.stderr);
-    assert_eq!(
-        count("network: already found valid in this process; not checked again"),
-        1,
-        "{}",
-        r.stderr
-    );
+    assert_checked_once(&r);
     // The same for a plan of 10,000 machines (bench/network.nix), its
     // targets forced for every machine.
     let r = nix.eval_json_args(
@@ -327,15 +333,7 @@ fn a_plan_validates_its_network_once() {
         &["--impure"],
     );
     assert_eq!(r.expect_ok().trim(), "10000");
-    let count = |s: &str| r.stderr.matches(s).count();
-    assert_eq!(count("network: check the schema"), 1, "{}", r.stderr);
-    assert_eq!(count("network: check the rules"), 1, "{}", r.stderr);
-    assert_eq!(
-        count("network: already found valid in this process; not checked again"),
-        1,
-        "{}",
-        r.stderr
-    );
+    assert_checked_once(&r);
     // A network not validated before is checked, and its violations
     // reported, by sshTargets itself.
     let r = nix.eval_json_args(
