@@ -163,6 +163,21 @@ impl<'t> Tree<'t> {
                 }
             }
             let count = self.count(p);
+            // One encoding for one value (the digest hashes what it reads):
+            // no stray bits beside the kind, no count on a number, a
+            // Boolean or null, no payload on null or a list.
+            if self.words[3 * p] & 0xffff_ff00 != 0 {
+                return Err(malformed(format!("node {p} has reserved bits set")));
+            }
+            match self.code(p) {
+                code::NULL | code::BOOL | code::INT | code::FLOAT if count != 0 => {
+                    return Err(malformed(format!("scalar {p} has a count")));
+                }
+                code::NULL | code::LIST if self.payload(p) != 0 => {
+                    return Err(malformed(format!("node {p} has a payload")));
+                }
+                _ => {}
+            }
             match self.code(p) {
                 code::NULL | code::BOOL | code::INT | code::FLOAT | code::STRING => {
                     if self.link(p) != p + 1 {
@@ -192,7 +207,8 @@ impl<'t> Tree<'t> {
                     if is_set {
                         let mut last: Option<&str> = None;
                         for k in p + 1..first {
-                            let name = (self.code(k) == code::KEY)
+                            let name = (self.code(k) == code::KEY
+                                && self.words[3 * k] & 0xffff_ff00 == 0)
                                 .then(|| self.str_at(k))
                                 .flatten()
                                 .ok_or_else(|| malformed(format!("node {k} is not a key")))?;
@@ -548,6 +564,14 @@ mod tests {
         w[3 * s + 2] = text.len() as u64;
         cases.push((w, text.to_vec()));
         cases.push((words.to_vec(), vec![0xff; text.len()]));
+        // A count on a number, stray bits beside a kind.
+        let mut w = words.to_vec();
+        let int = (0..w.len() / 3).find(|&i| w[3 * i] & 0xff == code::INT).unwrap();
+        w[3 * int] |= 1 << 32;
+        cases.push((w, text.to_vec()));
+        let mut w = words.to_vec();
+        w[3 * int] |= 1 << 8;
+        cases.push((w, text.to_vec()));
         for (i, (w, t)) in cases.iter().enumerate() {
             let e = Tree::new(w, t).unwrap_err();
             assert_eq!(
