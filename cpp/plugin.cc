@@ -111,24 +111,12 @@ void writeArg(TreeWriter & w, EvalState & state, PosIdx pos, Value & v, const Ar
         return w.file(v, pos);
     if (plan.fileAttrs.empty() || v.type() != nAttrs)
         return w.value(v, pos);
-    auto sorted = v.attrs()->lexicographicOrder(state.symbols);
-    size_t set = w.beginSet(sorted.size(), &v);
-    for (size_t k = 0; k < sorted.size(); ++k) {
-        auto * a = sorted[k];
-        std::string_view name = state.symbols[a->name];
-        try {
-            w.key(set, k, name, a->name);
-            if (plan.fileAttrs.count(std::string(name)))
-                w.file(*a->value, a->pos, 1);
-            else
-                w.value(*a->value, a->pos, 1);
-        } catch (std::exception & ex) {
-            if (auto * e = compat::asError<BaseError>(ex))
-                e->addTrace(state.positions[a->pos], HintFmt("while evaluating attribute '%1%'", name));
-            throw;
-        }
-    }
-    w.end(set);
+    w.attrs(v, 0, [&](const Attr & a) {
+        if (plan.fileAttrs.count(std::string(state.symbols[a.name])))
+            w.file(*a.value, a.pos, 1);
+        else
+            w.value(*a.value, a.pos, 1);
+    });
 }
 
 /// Times a phase of a builtin call when `JEN_LOG=debug` asks for it.

@@ -171,34 +171,7 @@ void TreeWriter::value(Value & v, PosIdx pos, size_t depth)
             value(*i->value, i->pos, depth + 1);
             break;
         }
-        // Bindings::lexicographicOrder, into a vector reused at this depth
-        // (it allocates one per set: 60,000 for a network of 10,000
-        // machines).
-        // Sized once (checkDepth bounds the depth), so that a deeper level
-        // never moves this level's vector.
-        if (sortScratch.empty())
-            sortScratch.resize(maxDepth + 2);
-        auto & sorted = sortScratch[depth];
-        sorted.clear();
-        for (auto & a : *v.attrs())
-            sorted.push_back(&a);
-        std::sort(sorted.begin(), sorted.end(), [&](const Attr * a, const Attr * b) {
-            return std::string_view(state.symbols[a->name]) < std::string_view(state.symbols[b->name]);
-        });
-        size_t set = beginSet(sorted.size(), &v);
-        for (size_t k = 0; k < sorted.size(); ++k) {
-            auto * a = sorted[k];
-            std::string_view name = state.symbols[a->name];
-            try {
-                key(set, k, name, a->name);
-                value(*a->value, a->pos, depth + 1);
-            } catch (std::exception & ex) {
-                if (auto * e = compat::asError<BaseError>(ex))
-                    e->addTrace(state.positions[a->pos], HintFmt("while evaluating attribute '%1%'", name));
-                throw;
-            }
-        }
-        end(set);
+        attrs(v, depth, [&](const Attr & a) { value(*a.value, a.pos, depth + 1); });
         break;
     }
     case nList: {

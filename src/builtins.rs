@@ -175,7 +175,8 @@ pub fn call_tree(builtin: &Builtin, host: &dyn Host, tree: &Tree) -> Result<Repl
             let write = phase(builtin.name, "write the result");
             let json = value.to_string();
             drop(write);
-            free(vec![value], json.len() / 16);
+            let _free = phase(builtin.name, "free the result");
+            drop(value);
             Reply::Json(json)
         }
     };

@@ -25,16 +25,12 @@ use serde_json::Value;
 #[derive(Debug, Default)]
 pub struct Additions<'a> {
     network: Option<Node<'a>>,
-    machines_set: Option<Node<'a>>,
     machines: Vec<(&'a str, Node<'a>, MachineAdditions<'a>)>,
 }
 
 #[derive(Debug, Default)]
 struct MachineAdditions<'a> {
-    /// The machine's `ssh`, when it is a set.
-    ssh_set: Option<Node<'a>>,
     ssh: Option<SshAdditions>,
-    sites_set: Option<Node<'a>>,
     /// `Some(empty)` adds `sites = { }` to a machine without sites.
     sites: Option<Vec<(&'a str, Node<'a>, SiteAdditions)>>,
 }
@@ -68,7 +64,6 @@ pub fn additions(network: Node<'_>) -> Additions<'_> {
     let Some(machines) = network.get("machines").filter(|m| m.is_set()) else {
         return out;
     };
-    out.machines_set = Some(machines);
     for (name, machine) in machines.members() {
         if !machine.is_set() {
             continue;
@@ -79,7 +74,6 @@ pub fn additions(network: Node<'_>) -> Additions<'_> {
             Some(o) if o.is_set() => Some(Some(o)),
             Some(_) => None,
         };
-        m.ssh_set = ssh.flatten();
         if let Some(ssh) = ssh {
             let lacks = |k| ssh.is_none_or(|o: Node| o.get(k).is_none());
             let s = SshAdditions {
@@ -94,7 +88,6 @@ pub fn additions(network: Node<'_>) -> Additions<'_> {
         match machine.get("sites") {
             None => m.sites = Some(Vec::new()),
             Some(sites) if sites.is_set() => {
-                m.sites_set = Some(sites);
                 let adds: Vec<_> = sites
                     .members()
                     .filter(|(_, site)| site.is_set())
@@ -165,7 +158,10 @@ impl Additions<'_> {
         let root = b.begin_set(usize::from(!self.machines.is_empty()), anchor(self.network));
         if !self.machines.is_empty() {
             b.key(root, 0, "machines");
-            let set = b.begin_set(self.machines.len(), anchor(self.machines_set));
+            let set = b.begin_set(
+                self.machines.len(),
+                anchor(self.network.and_then(|n| n.get("machines"))),
+            );
             for (k, (name, machine, m)) in self.machines.iter().enumerate() {
                 b.key(set, k, name);
                 m.write(b, *machine);
@@ -174,6 +170,11 @@ impl Additions<'_> {
         }
         b.end(root);
     }
+}
+
+/// The attribute `name` of `v`, when it is a set.
+fn set_at<'t>(v: Node<'t>, name: &str) -> Option<Node<'t>> {
+    v.get(name).filter(|s| s.is_set())
 }
 
 /// The mark of a set that adds to `to`.
@@ -204,7 +205,7 @@ impl MachineAdditions<'_> {
     fn write(&self, b: &mut TreeBuf, machine: Node<'_>) {
         let sites = |b: &mut TreeBuf| {
             let sites = self.sites.as_deref().unwrap_or_default();
-            let set = b.begin_set(sites.len(), anchor(self.sites_set));
+            let set = b.begin_set(sites.len(), anchor(set_at(machine, "sites")));
             for (k, (domain, site, adds)) in sites.iter().enumerate() {
                 b.key(set, k, domain);
                 adds.write(b, *site);
@@ -213,7 +214,7 @@ impl MachineAdditions<'_> {
         };
         let ssh = |b: &mut TreeBuf| {
             if let Some(ssh) = &self.ssh {
-                ssh.write(b, anchor(self.ssh_set));
+                ssh.write(b, anchor(set_at(machine, "ssh")));
             }
         };
         write_set(

@@ -245,7 +245,7 @@ pub fn rule_violations(network: Node<'_>) -> Vec<Violation> {
 /// The loop of `ssh.via` hops starting at `start`, if it comes back to it.
 fn via_cycle(network: Node<'_>, start: &str) -> Option<Vec<String>> {
     let via = |m: &str| -> Option<String> {
-        str_of(network.get("machines")?.get(m)?.get("ssh")?, "via").map(str::to_string)
+        str_of(network.at(&["machines", m, "ssh"])?, "via").map(str::to_string)
     };
     let mut chain = vec![start.to_string()];
     let mut cur = start.to_string();
@@ -376,21 +376,25 @@ pub fn validate_network(network: Node<'_>) -> Result<Value> {
 /// [`super::defaults`]). On a large network the defaults are found while
 /// the data model is checked, and dropped if the network is invalid.
 pub fn validate_network_additions(network: Node<'_>) -> Result<Additions<'_>> {
-    let (found, adds) = check_once(network, find_additions)?;
-    if found.is_empty() {
-        Ok(adds)
-    } else {
-        Err(invalid(&found))
-    }
+    valid_once(network, find_additions)
 }
 
 /// Nothing, or one invalid-input error listing every violation of
 /// `network` (a misuse error when it is not a set). Checked once per
 /// content ([`validated`]).
 pub fn assert_valid(network: Node<'_>) -> Result<()> {
-    let (found, ()) = check_once(network, |_| ())?;
+    valid_once(network, |_| ())
+}
+
+/// What `also` computes over `network` ([`check_once`]), or one
+/// invalid-input error listing every violation.
+fn valid_once<'a, T: Send>(
+    network: Node<'a>,
+    also: impl FnOnce(Node<'a>) -> T + Send,
+) -> Result<T> {
+    let (found, also) = check_once(network, also)?;
     if found.is_empty() {
-        Ok(())
+        Ok(also)
     } else {
         Err(invalid(&found))
     }

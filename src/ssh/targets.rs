@@ -17,18 +17,13 @@ use crate::tree::Node;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
-/// The value at `path` under `v`.
-fn at<'t>(v: Node<'t>, path: &[&str]) -> Option<Node<'t>> {
-    path.iter().try_fold(v, |v, k| v.get(k))
-}
-
 fn str_at<'t>(v: Node<'t>, path: &[&str]) -> Option<&'t str> {
-    at(v, path).and_then(Node::as_str)
+    v.at(path).and_then(Node::as_str)
 }
 
 /// A port (or other non-negative integer) at `path` under `v`.
 fn u64_at(v: Node<'_>, path: &[&str]) -> Option<u64> {
-    at(v, path)
+    v.at(path)
         .and_then(Node::as_i64)
         .and_then(|p| u64::try_from(p).ok())
 }
@@ -151,7 +146,8 @@ pub fn ssh_targets(host: &dyn Host, network: Node<'_>, inputs: &Inputs) -> Resul
             }
         }
         // Lockout: authorized keys declared, and no offered identity among them.
-        let authorized: Vec<String> = at(m, &["ssh", "authorizedKeys"])
+        let authorized: Vec<String> = m
+            .at(&["ssh", "authorizedKeys"])
             .into_iter()
             .flat_map(Node::elements)
             .filter_map(Node::as_str)

@@ -293,7 +293,7 @@ impl<'t> Node<'t> {
         self.tree
     }
 
-    fn at(self, i: usize) -> Node<'t> {
+    fn node(self, i: usize) -> Node<'t> {
         Node { tree: self.tree, i }
     }
 
@@ -359,10 +359,16 @@ impl<'t> Node<'t> {
             match self.tree.str_at(k).unwrap_or_default().cmp(name) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(self.at(self.tree.link(k))),
+                std::cmp::Ordering::Equal => return Some(self.node(self.tree.link(k))),
             }
         }
         None
+    }
+
+    /// The value at `path` (attribute names, outermost first) under this
+    /// one.
+    pub fn at(self, path: &[&str]) -> Option<Node<'t>> {
+        path.iter().try_fold(self, |v, k| v.get(k))
     }
 
     /// The attributes of a set in ascending order of their names (none
@@ -392,7 +398,7 @@ impl<'t> Node<'t> {
 
     /// The nodes of this value and its descendants, in tree order.
     pub(crate) fn span(self) -> std::ops::Range<usize> {
-        self.i..self.tree.link(self.i).max(self.i + 1)
+        self.i..self.tree.link(self.i)
     }
 
     /// Feed this value's content to `h`: every node of its subtree in
@@ -450,7 +456,7 @@ impl<'t> Iterator for Members<'t> {
         let tree = self.node.tree;
         Some((
             tree.str_at(k).unwrap_or_default(),
-            self.node.at(tree.link(k)),
+            self.node.node(tree.link(k)),
         ))
     }
 
@@ -476,7 +482,7 @@ impl<'t> Iterator for Elements<'t> {
             return None;
         }
         self.left -= 1;
-        let e = self.node.at(self.next);
+        let e = self.node.node(self.next);
         self.next = e.span().end;
         Some(e)
     }
@@ -566,7 +572,9 @@ mod tests {
         cases.push((words.to_vec(), vec![0xff; text.len()]));
         // A count on a number, stray bits beside a kind.
         let mut w = words.to_vec();
-        let int = (0..w.len() / 3).find(|&i| w[3 * i] & 0xff == code::INT).unwrap();
+        let int = (0..w.len() / 3)
+            .find(|&i| w[3 * i] & 0xff == code::INT)
+            .unwrap();
         w[3 * int] |= 1 << 32;
         cases.push((w, text.to_vec()));
         let mut w = words.to_vec();
