@@ -21,10 +21,17 @@ let
   # PATH holds none of them, and systemd's fixed search path for a bare
   # ExecStop name has none either. `jen` (for `jen masking`) is the
   # package's CLI: pkgs.jen-builtins, as the flake's overlay gives it.
+  # Each is only taken from pkgs when a unit uses it (an overlayfs unit
+  # needs no unionfs-fuse).
   unitPrograms = pkgs: {
     mkdir = "${pkgs.coreutils}/bin/mkdir";
     chown = "${pkgs.coreutils}/bin/chown";
+    rm = "${pkgs.coreutils}/bin/rm";
+    rmdir = "${pkgs.coreutils}/bin/rmdir";
+    stat = "${pkgs.coreutils}/bin/stat";
     unionfs = "${pkgs.unionfs-fuse}/bin/unionfs";
+    mount = "${pkgs.util-linux}/bin/mount";
+    mountpoint = "${pkgs.util-linux}/bin/mountpoint";
     umount = "${pkgs.util-linux}/bin/umount";
     runuser = "${pkgs.util-linux}/bin/runuser";
     jen = "${
@@ -36,6 +43,8 @@ let
   # The mode of every directory of a writable branch jen makes: the web
   # server reads the union through them.
   dirMode = "0755";
+  # overlayfs's work directory: the kernel's scratch space, root's alone.
+  workDirMode = "0700";
 
   # The systemd unit that mounts one writable site, as the seed's
   # www-mount service: create the writable branch, hand it to its owner,
@@ -45,7 +54,10 @@ let
   # stop. `pkgs` gives the programs (unitPrograms).
   #
   # `mount`: { name; static; stateDir; mountPoint; owner ? "root";
-  # dynamic ? [ ]; onMasking ? "warn"; }. `dynamic` are the site's
+  # union ? "overlayfs"; workDir ? null; dynamic ? [ ];
+  # onMasking ? "warn"; }. `union` is "overlayfs" (the kernel's; its work
+  # directory is `workDir`, by default the state directory's sibling
+  # `<stateDir>.overlay-work`) or "unionfs-fuse". `dynamic` are the site's
   # dynamic globs: the directories they need (checkStaticTree's
   # writableDirs) are made in the branch before the mount, since a
   # directory only the store has shows as the store's (root's, read-only)
@@ -54,37 +66,40 @@ let
   # fails the start instead.
   #
   # The mount is checked first by builtins.jen.checkStatePaths (the one
-  # path policy: safe characters, allowed trees; every fault at once), and
-  # every path and name is shell-quoted besides. ExecStop is a systemd
-  # command line, not a shell one: the policy's character set has nothing
-  # systemd would read as quoting or a specifier (no space, quote, `%`,
-  # `$` or `\`).
+  # path policy: safe characters, allowed trees, no path inside another,
+  # the work directory included; every fault at once), and every path and
+  # name is shell-quoted besides. ExecStop is a systemd command line, not
+  # a shell one: the policy's character set has nothing systemd would read
+  # as quoting or a specifier (no space, quote, `%`, `$` or `\`).
   mountUnit =
     pkgs: mount:
-    builtins.seq
-      (jen.checkStatePaths {
-        mounts = [
-          {
-            inherit (mount)
-              name
-              static
-              stateDir
-              mountPoint
-              ;
-            owner = ownerOf mount;
-          }
-        ];
-      })
-      (
-        unitOf pkgs (
-          mount
-          // {
-            dirs = writableDirsOf mount.static (mount.dynamic or [ ]);
-          }
-        )
-      );
+    let
+      checked = builtins.head (jen.checkStatePaths { mounts = [ (checkable mount) ]; }).mounts;
+    in
+    builtins.seq checked (
+      unitOf pkgs (
+        mount
+        // {
+          inherit (checked) union workDir;
+          dirs = writableDirsOf mount.static (mount.dynamic or [ ]);
+        }
+      )
+    );
 
   ownerOf = mount: if mount.owner or null == null then "root" else mount.owner;
+
+  # What checkStatePaths takes of a mount.
+  checkable = mount: {
+    inherit (mount)
+      name
+      static
+      stateDir
+      mountPoint
+      ;
+    owner = ownerOf mount;
+    union = mount.union or null;
+    workDir = mount.workDir or null;
+  };
 
   # builtins.jen.checkStaticTree of a site's static content and dynamic
   # globs (it fails when the content ships dynamic files), giving the
@@ -93,8 +108,9 @@ let
     static: dynamic:
     if dynamic == [ ] then [ ] else (jen.checkStaticTree { inherit static dynamic; }).writableDirs;
 
-  # mountUnit without its checks, for mounts checkStatePaths has passed,
-  # with `dirs`, the writable directories checkStaticTree gave.
+  # mountUnit without its checks, for mounts checkStatePaths has passed
+  # (their `union` and `workDir` as it answered), with `dirs`, the
+  # writable directories checkStaticTree gave.
   unitOf =
     pkgs: mount:
     let
@@ -102,6 +118,14 @@ let
       owner = ownerOf mount;
       q = shellQuote;
       dirs = mount.dirs or [ ];
+      inherit (mount) union stateDir mountPoint;
+      overlay =
+        if union == "overlayfs" then
+          true
+        else if union == "unionfs-fuse" then
+          false
+        else
+          throw "jen: union mount ${mount.name}: union must be \"overlayfs\" or \"unionfs-fuse\", not ${builtins.toJSON union}";
       onMasking = mount.onMasking or "warn";
       refuse =
         if onMasking == "refuse" then
@@ -110,19 +134,29 @@ let
           false
         else
           throw "jen: union mount ${mount.name}: onMasking must be \"warn\" or \"refuse\", not ${builtins.toJSON onMasking}";
+      # Every path the start makes or mounts over.
+      paths = [
+        stateDir
+        mountPoint
+      ]
+      ++ (if overlay then [ mount.workDir ] else [ ]);
     in
-    builtins.seq refuse {
-      description = "Union mount of ${mount.name}: ${mount.stateDir} (rw) over ${mount.static} (ro) on ${mount.mountPoint}";
+    builtins.seq (builtins.seq overlay refuse) {
+      description = "Union mount (${union}) of ${mount.name}: ${stateDir} (rw) over ${mount.static} (ro) on ${mountPoint}";
       wantedBy = [ "multi-user.target" ];
       after = [ "local-fs.target" ];
       before = [ "nginx.service" ];
       preStart = ''
-        if [ -L ${q mount.stateDir} ] || [ -L ${q mount.mountPoint} ]; then
-          echo ${q "${mount.stateDir} or ${mount.mountPoint} is a symbolic link; not mounting"} >&2
+        if ${concatStringsSep " || " (map (x: "[ -L ${q x} ]") paths)}; then
+          echo ${q "${concatStringsSep " or " paths} is a symbolic link; not mounting"} >&2
           exit 1
         fi
-        ${p.mkdir} -p -m ${dirMode} -- ${q mount.stateDir} ${q mount.mountPoint}
-        ${p.chown} -- ${q owner} ${q mount.stateDir}
+        if ${p.mountpoint} -q -- ${q mountPoint}; then
+          echo ${q "${mountPoint} is already mounted; not mounting over it (unmount it first)"} >&2
+          exit 1
+        fi
+        ${p.mkdir} -p -m ${dirMode} -- ${q stateDir} ${q mountPoint}
+        ${p.chown} -- ${q owner} ${q stateDir}
       ''
       # As the owner: a link the site left in its branch leads nowhere it
       # could not already write.
@@ -132,19 +166,43 @@ let
         else
           ''
             ${p.runuser} -u ${q owner} -- ${p.mkdir} -p -m ${dirMode} -- ${
-              concatStringsSep " " (map (d: q "${mount.stateDir}/${d}") dirs)
+              concatStringsSep " " (map (d: q "${stateDir}/${d}") dirs)
             }
           ''
       )
+      # overlayfs's work directory: emptied of what the kernel keeps there
+      # (work/, index/), and refused if it holds anything else (a workDir
+      # that names a directory of data); on the state directory's mount.
+      + (
+        if overlay then
+          let
+            w = mount.workDir;
+          in
+          ''
+            ${p.mkdir} -p -m ${workDirMode} -- ${q w}
+            ${p.rm} -rf -- ${q "${w}/work"} ${q "${w}/index"}
+            if ! ${p.rmdir} -- ${q w}; then
+              echo ${q "jen: ${w} holds more than overlayfs's work/ and index/; not emptying it (is workDir right?)"} >&2
+              exit 1
+            fi
+            ${p.mkdir} -m ${workDirMode} -- ${q w}
+            if [ "$(${p.stat} -c %m -- ${q stateDir})" != "$(${p.stat} -c %m -- ${q w})" ]; then
+              echo ${q "jen: ${w} is not on the mount of ${stateDir}, as overlayfs needs: set the site's workDir to a directory on that mount, outside the state directory"} >&2
+              exit 1
+            fi
+          ''
+        else
+          ""
+      )
       + ''
         masked=0
-        ${p.jen} masking --static ${q mount.static} ${q mount.stateDir} || masked=$?
+        ${p.jen} masking --union ${union} --static ${q mount.static} ${q stateDir} || masked=$?
         if [ "$masked" = 1 ]; then
           ${
             if refuse then
-              "echo ${q "jen: ${mount.stateDir} hides static files of ${mount.name} (above); not mounting (onMasking = refuse)"} >&2; exit 1"
+              "echo ${q "jen: ${stateDir} hides static files of ${mount.name} (above); not mounting (onMasking = refuse)"} >&2; exit 1"
             else
-              "echo ${q "jen: warning: ${mount.stateDir} hides static files of ${mount.name} (above)"} >&2"
+              "echo ${q "jen: warning: ${stateDir} hides static files of ${mount.name} (above)"} >&2"
           }
         elif [ "$masked" != 0 ]; then
           exit "$masked"
@@ -152,11 +210,24 @@ let
       '';
       # No uid= option: the union shows each file's real owner and mode
       # (the store's read-only files stay root's and cannot be written).
-      script = "${p.unionfs} -o cow,allow_other,hide_meta_files ${q "${mount.stateDir}=rw:${mount.static}=ro"} ${q mount.mountPoint}";
+      script =
+        if overlay then
+          "${p.mount} -t overlay -o ${q "lowerdir=${mount.static},upperdir=${stateDir},workdir=${mount.workDir}"} -- overlay ${q mountPoint}"
+        else
+          "${p.unionfs} -o cow,allow_other,hide_meta_files ${q "${stateDir}=rw:${mount.static}=ro"} ${q mountPoint}";
       serviceConfig = {
-        Type = "forking";
-        ExecStop = "${p.umount} ${mount.mountPoint}";
-      };
+        ExecStop = "${p.umount} ${mountPoint}";
+      }
+      // (
+        if overlay then
+          {
+            # mount returns once the kernel has it: no daemon to follow.
+            Type = "oneshot";
+            RemainAfterExit = true;
+          }
+        else
+          { Type = "forking"; }
+      );
     };
 
   # The union mounts of a validated machine, as checkStatePaths takes them.
@@ -167,14 +238,22 @@ let
   # writable site.
   machineMounts =
     orig: m: statics:
-    map (d: {
-      name = d;
-      inherit (m.sites.${d}) owner mountPoint;
-      static = orig.sites.${d}.static;
-      stateDir = m.sites.${d}.state;
-      dirs = statics.${d};
-      onMasking = orig.sites.${d}.onMasking or "warn";
-    }) (filter (d: m.sites.${d}.writable) (attrNames m.sites));
+    map (
+      d:
+      let
+        s = m.sites.${d};
+      in
+      {
+        name = d;
+        inherit (s) owner mountPoint;
+        static = orig.sites.${d}.static;
+        stateDir = s.state;
+        union = s.union or null;
+        workDir = s.workDir or null;
+        dirs = statics.${d};
+        onMasking = s.onMasking or "warn";
+      }
+    ) (filter (d: m.sites.${d}.writable) (attrNames m.sites));
 
   # Static trees must not ship files under their sites' dynamic paths;
   # each check also says which directories the writable branch needs.
@@ -189,7 +268,9 @@ let
 
   # Every directory a machine's writable branches must have before the
   # first start, for a deploy to make (the branches, then the directories
-  # their dynamic paths need), each with its owner and mode.
+  # their dynamic paths need, then an overlayfs mount's work directory),
+  # each with its owner and mode. `mounts` as checkStatePaths answered
+  # (with `workDir`), with `dirs`.
   stateDirsOf =
     mounts:
     builtins.concatMap (
@@ -203,6 +284,18 @@ let
         (
           [ x.stateDir ] ++ map (d: "${x.stateDir}/${d}") x.dirs
         )
+      ++ (
+        if x.workDir == null then
+          [ ]
+        else
+          [
+            {
+              path = x.workDir;
+              owner = "root";
+              mode = workDirMode;
+            }
+          ]
+      )
     ) mounts;
 
   planMachine =
@@ -210,7 +303,7 @@ let
     let
       orig = original.machines.${name};
       statics = checkStatic orig m;
-      mounts = machineMounts orig m statics;
+      given = machineMounts orig m statics;
       state = jen.checkStatePaths {
         mounts = map (
           x:
@@ -218,8 +311,16 @@ let
             "dirs"
             "onMasking"
           ]
-        ) mounts;
+        ) given;
       };
+      # The mounts with the union and work directory the check settled.
+      mounts = genList (
+        i:
+        builtins.elemAt given i
+        // {
+          inherit (builtins.elemAt state.mounts i) union workDir;
+        }
+      ) (length given);
       target = targets.${name};
     in
     builtins.deepSeq statics {
@@ -242,7 +343,7 @@ let
           name = "www-mount-${x.name}";
           value =
             if pkgs == null then
-              throw "jen lib.plan: unit www-mount-${x.name}: the units run programs from the store; pass pkgs (nixpkgs with jen-builtins, for coreutils, unionfs-fuse, util-linux and jen) to lib.plan"
+              throw "jen lib.plan: unit www-mount-${x.name}: the units run programs from the store; pass pkgs (nixpkgs with jen-builtins, for coreutils, util-linux, unionfs-fuse where a site uses it, and jen) to lib.plan"
             else
               # `state` checked these very mounts: not again per unit.
               builtins.seq state (unitOf pkgs x);
@@ -461,6 +562,12 @@ in
       machine =
         name: p:
         let
+          mountOf = builtins.listToAttrs (
+            map (x: {
+              inherit (x) name;
+              value = x;
+            }) p.mounts
+          );
           site =
             d:
             let
@@ -468,7 +575,7 @@ in
               backend = if s.backend.type == "proxy" then "proxy :${toString s.backend.port}" else "static";
               content =
                 if s.writable then
-                  "${s.state} (rw) over ${s.static} on ${s.mountPoint}, owner ${s.owner}"
+                  "${mountOf.${d}.union}: ${s.state} (rw) over ${s.static} on ${s.mountPoint}, owner ${s.owner}"
                 else
                   s.static or "-";
               names = s.aliases ++ map (r: "${r} ->") s.redirects;

@@ -34,8 +34,8 @@
 //!
 //! A *static* branch (read-only store content) must be a store path (see
 //! [`crate::state::store_path`]) written canonically, without `=` or `:`
-//! (unionfs's branch syntax), and without a sub-path that leaves its store
-//! object.
+//! (unionfs-fuse's branch syntax), `,` or `\` (overlayfs's mount options),
+//! and without a sub-path that leaves its store object.
 //!
 //! *User names* (owners) follow NixOS's rule ([`is_user_name`]): lower-case
 //! letters, digits, `_` and `-`, starting with a letter or `_`, at most 31
@@ -137,6 +137,22 @@ fn at_or_under(p: &str, tree: &str) -> bool {
     p == tree || is_inside(p, tree)
 }
 
+/// The suffix that makes a state directory's sibling its work directory.
+pub const WORK_DIR_SUFFIX: &str = ".overlay-work";
+
+/// The overlayfs work directory of the state directory `state_dir` when
+/// the site names none: its sibling `<stateDir>.overlay-work`
+/// (`/var/jekor.com` → `/var/jekor.com.overlay-work`). overlayfs wants
+/// it empty, on the same mount as the upper directory and outside it. A
+/// sibling is never inside the state directory, and is on its mount
+/// unless the state directory is a mount point of its own (the unit
+/// checks that at each start; name a `workDir` on that mount then). It
+/// passes this policy whenever `state_dir` does: same parent, same
+/// characters.
+pub fn default_work_dir(state_dir: &str) -> String {
+    format!("{state_dir}{WORK_DIR_SUFFIX}")
+}
+
 /// Is `c` allowed in a component of a state path (and in a mount's name)?
 pub fn is_safe_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@')
@@ -200,8 +216,10 @@ pub fn check_state_path(p: &str, store_dir: &str) -> Result<(), Refusal> {
 
 /// Check a static (read-only) branch: a store path of `store_dir` (in the
 /// parse of Nix 2.26, which every supported release accepts for canonical
-/// paths), written canonically, without `=` or `:`, and without a sub-path
-/// that leaves its store object. Returns the parse.
+/// paths), written canonically, without `=` or `:` (unionfs-fuse's branch
+/// syntax) or `,` and `\` (overlayfs's option syntax, where `:` also
+/// separates lower directories), and without a sub-path that leaves its
+/// store object. Returns the parse.
 pub fn check_static_path(
     p: &str,
     store_dir: &str,
@@ -219,12 +237,13 @@ pub fn check_static_path(
             ),
         });
     }
-    if let Some(c) = p.chars().find(|c| matches!(c, '=' | ':')) {
+    if let Some(c) = p.chars().find(|c| matches!(c, '=' | ':' | ',' | '\\')) {
         return Err(Refusal {
             rule: "characters",
             message: format!(
-                "{} holds '{c}', which unionfs reads as branch syntax",
-                shown(p)
+                "{} holds {}, which unionfs-fuse's branches or overlayfs's mount options read as syntax",
+                shown(p),
+                shown(&c.to_string())
             ),
         });
     }
@@ -380,6 +399,19 @@ mod tests {
     }
 
     #[test]
+    fn the_default_work_directory_is_a_sibling_that_passes_the_policy() {
+        for state in ["/var/jekor.com", "/srv/a/b", "/var/lib/site"] {
+            let w = default_work_dir(state);
+            assert!(check_state_path(&w, "/nix/store").is_ok(), "{w}");
+            assert!(!is_inside(&w, state) && !is_inside(state, &w), "{w}");
+        }
+        assert_eq!(
+            default_work_dir("/var/jekor.com"),
+            "/var/jekor.com.overlay-work"
+        );
+    }
+
+    #[test]
     fn static_branches() {
         let h = "0123456789abcdfghijklmnpqrsvwxyz";
         let ok = format!("/nix/store/{h}-site");
@@ -391,6 +423,8 @@ mod tests {
             (format!("{ok}/"), "normalised"),
             (format!("/nix//store/{h}-site"), "store-path"),
             (format!("/nix/store/{h}-a=b"), "characters"),
+            (format!("{ok}/a,upperdir"), "characters"),
+            (format!("{ok}/a\\b"), "characters"),
             ("/home/me/site".to_string(), "store-path"),
         ] {
             assert_eq!(

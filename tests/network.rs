@@ -49,21 +49,46 @@ fn the_example_network_plans_with_defaults_mounts_and_units() {
             .unwrap()
             .ends_with("examples/jen/keys/deploy_ed25519"));
         assert_eq!(www["backup"], json!(["/var/jekor.com", "/var/jekos.net"]));
+        // jekor.com on overlayfs (its work directory excluded from
+        // deploys, never backed up), jekos.net on unionfs-fuse.
         assert_eq!(
             www["exclude"],
             json!([
                 "/var/jekor.com",
                 "/www/jekor.com",
+                "/var/jekor.com.overlay-work",
                 "/var/jekos.net",
                 "/www/jekos.net"
             ])
         );
+        assert_eq!(
+            www["mounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| (m["union"].clone(), m["workDir"].clone()))
+                .collect::<Vec<_>>(),
+            [
+                (json!("overlayfs"), json!("/var/jekor.com.overlay-work")),
+                (json!("unionfs-fuse"), json!(null))
+            ]
+        );
+        let jekos = www["units"]["www-mount-jekos.net"]["script"]
+            .as_str()
+            .unwrap();
+        // No uid= option: the union shows the real owners.
+        let unionfs = "-unionfs-fuse-3.6/bin/unionfs -o cow,allow_other,hide_meta_files '/var/jekos.net=rw:/nix/store/";
+        assert!(
+            jekos.starts_with("/nix/store/")
+                && jekos.contains(unionfs)
+                && jekos.ends_with("-jekos.net=ro' '/www/jekos.net'"),
+            "{jekos}"
+        );
         let unit = &www["units"]["www-mount-jekor.com"];
         let script = unit["script"].as_str().unwrap();
-        // No uid= option: the union shows the real owners.
-        let unionfs = "-unionfs-fuse-3.6/bin/unionfs -o cow,allow_other,hide_meta_files '/var/jekor.com=rw:/nix/store/";
+        let overlay = "-util-linux-2.39.4/bin/mount -t overlay -o 'lowerdir=/nix/store/";
         assert!(
-            script.starts_with("/nix/store/") && script.contains(unionfs),
+            script.starts_with("/nix/store/") && script.contains(overlay),
             "{script}"
         );
         // The writable branch gets comments/ (dynamic "comments/**"), made
@@ -76,7 +101,9 @@ fn the_example_network_plans_with_defaults_mounts_and_units() {
             "{pre}"
         );
         assert!(
-            script.ends_with("-jekor.com=ro' '/www/jekor.com'"),
+            script.ends_with(
+                "-jekor.com,upperdir=/var/jekor.com,workdir=/var/jekor.com.overlay-work' -- overlay '/www/jekor.com'"
+            ),
             "{script}"
         );
         let stop = unit["serviceConfig"]["ExecStop"].as_str().unwrap();
@@ -118,10 +145,19 @@ fn the_main_report_is_readable_text() {
     );
     // What a deploy makes before the first start (lib.plan's stateDirs).
     assert!(
-        out.contains("prepare  /var/jekor.com (fsrest 0755) /var/jekor.com/comments (fsrest 0755) /var/jekos.net (fsrest 0755)"),
+        out.contains("prepare  /var/jekor.com (fsrest 0755) /var/jekor.com/comments (fsrest 0755) /var/jekor.com.overlay-work (root 0700) /var/jekos.net (fsrest 0755)"),
         "{out}"
     );
     assert!(out.contains("vocabulink.com  proxy :8002"), "{out}");
+    // Both unions, each named.
+    assert!(
+        out.contains("static       overlayfs: /var/jekor.com (rw) over /nix/store/"),
+        "{out}"
+    );
+    assert!(
+        out.contains("proxy :8001  unionfs-fuse: /var/jekos.net (rw) over /nix/store/"),
+        "{out}"
+    );
 }
 
 #[test]

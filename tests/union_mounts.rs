@@ -1,21 +1,26 @@
-//! The union mounts of a machine, run for real: the units `lib.plan` (and
+//! The union mounts of a machine, run for real, for each union
+//! (overlayfs and unionfs-fuse): the units `lib.plan` (and
 //! `lib.mountUnit`) write are started and stopped as systemd would run
 //! them (`preStart` and `script` with `bash -e`, `ExecStop` as its words),
-//! as root, with Debian's unionfs-fuse, coreutils and util-linux standing
-//! in for the packages a unit takes its programs from, and the jen CLI
-//! cargo built for `jen-builtins`. The static content is in a real Nix
-//! store (a throwaway store whose store directory is under /srv, so that
-//! its paths exist where the units look for them).
+//! as root, with the kernel's overlayfs, Debian's unionfs-fuse, coreutils
+//! and util-linux standing in for the packages a unit takes its programs
+//! from, and the jen CLI cargo built for `jen-builtins`. The static
+//! content is in a real Nix store (a throwaway store whose store directory
+//! is under /srv, so that its paths exist where the units look for them).
 //!
 //! For a machine with two writable sites: from no state directory the
-//! first start works; the owner writes a comment and a `comments.json`
-//! through the mounts and they land in the writable branches as the
-//! owner's; a restart keeps them; neither site sees the other's files; a
-//! static file cannot be written; a file that masks a static one, and a
-//! whiteout left by deleting one, are reported by `jen masking` and in
-//! the start's output, and gone once removed; `onMasking = "refuse"`
-//! (`lib.mountUnit`'s, and the network's per site) fails the start; stop unmounts; the store paths still verify; a
-//! symbolic link at the state directory or mount point is refused.
+//! first start works (an overlayfs work directory made root's, outside
+//! the branch); the owner writes a comment and a `comments.json` through
+//! the mounts and they land in the writable branches as the owner's; a
+//! restart keeps them; neither site sees the other's files; a static file
+//! cannot be written by the owner; a file that masks a static one, a
+//! whiteout left by deleting one, root's write to a static file (a copy
+//! up) and, on overlayfs, a directory root replaced (opaque) are reported
+//! by `jen masking` and in the start's output, and gone once removed;
+//! `onMasking = "refuse"` (`lib.mountUnit`'s, and the network's per site)
+//! fails the start; stop unmounts; the store paths still verify; a branch
+//! written through the other union is refused; a symbolic link at the
+//! state directory, the work directory or the mount point is refused.
 #![cfg(feature = "plugin")]
 
 mod common;
@@ -43,10 +48,42 @@ fn debian(program: &str) -> PathBuf {
 struct Machine {
     root: tempfile::TempDir,
     nix: Nix,
+    union: Union,
+}
+
+/// The union under test.
+#[derive(Clone, Copy, PartialEq)]
+enum Union {
+    Overlayfs,
+    UnionfsFuse,
+}
+
+impl Union {
+    fn name(self) -> &'static str {
+        match self {
+            Union::Overlayfs => "overlayfs",
+            Union::UnionfsFuse => "unionfs-fuse",
+        }
+    }
+
+    /// Where the union records that `rel` was deleted through the mount.
+    fn whiteout(self, branch: &Path, rel: &str) -> PathBuf {
+        match self {
+            Union::Overlayfs => branch.join(rel),
+            Union::UnionfsFuse => branch.join(format!(".unionfs-fuse/{rel}_HIDDEN~")),
+        }
+    }
+
+    fn other(self) -> Union {
+        match self {
+            Union::Overlayfs => Union::UnionfsFuse,
+            Union::UnionfsFuse => Union::Overlayfs,
+        }
+    }
 }
 
 impl Machine {
-    fn new() -> Machine {
+    fn new(union: Union) -> Machine {
         ensure_user(OWNER);
         std::fs::create_dir_all("/srv").unwrap();
         let root = tempfile::Builder::new()
@@ -74,8 +111,11 @@ impl Machine {
         .unwrap();
         // Stand-in packages: bin/ with Debian's programs under nixpkgs' names.
         for (pkg, programs) in [
-            ("coreutils", &["mkdir", "chown"][..]),
-            ("util-linux", &["umount", "runuser"][..]),
+            ("coreutils", &["mkdir", "chown", "rm", "rmdir", "stat"][..]),
+            (
+                "util-linux",
+                &["mount", "mountpoint", "umount", "runuser"][..],
+            ),
             ("unionfs-fuse", &["unionfs"][..]),
         ] {
             let bin = r.join("pkgs").join(pkg).join("bin");
@@ -106,7 +146,7 @@ impl Machine {
                 std::fs::create_dir_all(src.join(d)).unwrap();
             }
         }
-        Machine { root, nix }
+        Machine { root, nix, union }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -131,11 +171,13 @@ impl Machine {
         let key =
             std::fs::read_to_string(project_root().join("examples/jen/keys/deploy_ed25519.pub"))
                 .unwrap();
+        let union = self.union.name();
         let site = |name: &str, dynamic: &str, extra: &str| {
             format!(
                 r#""{name}" = {{
                   static = "${{builtins.path {{ path = {r}/src/{name}; name = "{name}"; }}}}";
                   writable = true;
+                  union = "{union}";
                   owner = "{OWNER}";
                   dynamic = [ {dynamic} ];
                   {extra}
@@ -239,6 +281,15 @@ fn mounted(point: &Path) -> bool {
         .any(|l| l.split_whitespace().nth(1) == Some(point.to_str().unwrap()))
 }
 
+/// Run `script` with sh as root; true when it succeeded.
+fn as_root(script: &str) -> bool {
+    Command::new(debian("sh"))
+        .args(["-c", script])
+        .status()
+        .unwrap()
+        .success()
+}
+
 /// Run `script` with sh as the owner; true when it succeeded.
 fn as_owner(script: &str) -> bool {
     Command::new(debian("runuser"))
@@ -248,19 +299,21 @@ fn as_owner(script: &str) -> bool {
         .success()
 }
 
-fn jen_masking(stat: &str, state: &Path, json: bool) -> (i32, String) {
+/// `jen masking` of a branch for `union`: its exit status, and its
+/// standard output followed by its standard error.
+fn jen_masking(union: Union, stat: &str, state: &Path, json: bool) -> (i32, String) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_jen"));
     if json {
         c.arg("--json");
     }
     let o = c
-        .args(["masking", "--static", stat])
+        .args(["masking", "--union", union.name(), "--static", stat])
         .arg(state)
         .output()
         .unwrap();
     (
         o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
     )
 }
 
@@ -291,13 +344,24 @@ impl Drop for Unmount {
 }
 
 #[test]
-fn two_writable_sites_mount_take_their_owners_writes_and_report_masking() {
+fn overlayfs_sites_mount_take_their_owners_writes_and_report_masking() {
+    two_writable_sites(Union::Overlayfs);
+}
+
+#[test]
+fn unionfs_fuse_sites_mount_take_their_owners_writes_and_report_masking() {
     if !Path::new("/dev/fuse").exists() {
-        panic!("/dev/fuse is missing: the union-mount test needs FUSE");
+        panic!("/dev/fuse is missing: the unionfs-fuse scenario needs FUSE");
     }
-    let m = Machine::new();
-    let v = m
-        .eval("{ inherit (plan) units stateDirs mounts; static = map (x: x.static) plan.mounts; }");
+    two_writable_sites(Union::UnionfsFuse);
+}
+
+/// The whole scenario, for one union.
+fn two_writable_sites(union: Union) {
+    let m = Machine::new(union);
+    let v = m.eval(
+        "{ inherit (plan) units stateDirs mounts exclude backup; static = map (x: x.static) plan.mounts; }",
+    );
     let a = &v["units"]["www-mount-a.test"];
     let b = &v["units"]["www-mount-b.test"];
     let (mp_a, mp_b) = (m.path("www/a.test"), m.path("www/b.test"));
@@ -309,30 +373,44 @@ fn two_writable_sites_mount_take_their_owners_writes_and_report_masking() {
         .find(|s| s.ends_with("-a.test"))
         .unwrap()
         .clone();
+    let under = |rel: &str| m.path(rel).display().to_string();
+    let overlay = union == Union::Overlayfs;
+    let work = |site: &str| under(&format!("var/{site}.overlay-work"));
 
     // What a deploy prepares: both branches, and a.test's comments/; b.test's
-    // every static directory (posts, posts/q), for **/comments.json.
-    let dirs: Vec<String> = v["stateDirs"]
+    // every static directory (posts, posts/q), for **/comments.json; and
+    // on overlayfs each work directory, root's.
+    let dirs: Vec<(String, String, String)> = v["stateDirs"]
         .as_array()
         .unwrap()
         .iter()
         .map(|d| {
-            assert_eq!(d["owner"], OWNER);
-            assert_eq!(d["mode"], "0755");
-            d["path"].as_str().unwrap().to_string()
+            let s = |k: &str| d[k].as_str().unwrap().to_string();
+            (s("path"), s("owner"), s("mode"))
         })
         .collect();
-    let under = |rel: &str| m.path(rel).display().to_string();
-    assert_eq!(
-        dirs,
-        [
-            under("var/a.test"),
-            under("var/a.test/comments"),
-            under("var/b.test"),
-            under("var/b.test/posts"),
-            under("var/b.test/posts/q"),
-        ]
-    );
+    let branch = |rel: &str| (under(rel), OWNER.to_string(), "0755".to_string());
+    let workdir = |site: &str| (work(site), "root".to_string(), "0700".to_string());
+    let mut want = vec![branch("var/a.test"), branch("var/a.test/comments")];
+    if overlay {
+        want.push(workdir("a.test"));
+    }
+    want.extend([
+        branch("var/b.test"),
+        branch("var/b.test/posts"),
+        branch("var/b.test/posts/q"),
+    ]);
+    if overlay {
+        want.push(workdir("b.test"));
+    }
+    assert_eq!(dirs, want);
+    // The work directory is excluded from deploys and never backed up.
+    let list = |k: &str| -> Vec<String> { serde_json::from_value(v[k].clone()).unwrap() };
+    assert_eq!(list("backup"), [under("var/a.test"), under("var/b.test")]);
+    assert_eq!(list("exclude").contains(&work("a.test")), overlay);
+    for mnt in v["mounts"].as_array().unwrap() {
+        assert_eq!(mnt["union"], union.name());
+    }
 
     // From nothing: no state directory, no mount point.
     assert!(!m.path("var").exists() && !m.path("www").exists());
@@ -350,8 +428,17 @@ fn two_writable_sites_mount_take_their_owners_writes_and_report_masking() {
     let shown = std::fs::metadata(mp_a.join("index.html")).unwrap();
     assert_eq!(shown.uid(), 0);
     assert_eq!(shown.mode() & 0o222, 0);
-    // The meta directory is not shown.
-    assert!(!mp_a.join(".unionfs-fuse").exists());
+    if overlay {
+        // The work directory: root's alone, beside the branch.
+        let w = std::fs::metadata(work("a.test")).unwrap();
+        assert_eq!((w.uid(), w.mode() & 0o777), (0, 0o700));
+    } else {
+        // The meta directory is not shown.
+        assert!(!mp_a.join(".unionfs-fuse").exists());
+    }
+    // A second start while mounted is refused, not stacked.
+    let r = start(a);
+    assert!(!r.ok && r.out.contains("is already mounted"), "{}", r.out);
 
     // The owner writes through the mounts; it lands in the branches, as the owner's.
     assert!(as_owner(&format!(
@@ -369,7 +456,7 @@ fn two_writable_sites_mount_take_their_owners_writes_and_report_masking() {
         let md = std::fs::metadata(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         assert_eq!(md.uid(), uid_of(OWNER), "{}", f.display());
     }
-    // A static file cannot be written (it is the store's, read-only).
+    // A static file cannot be written by the owner (it is the store's, read-only).
     assert!(!as_owner(&format!(
         "echo x > {}/index.html",
         mp_a.display()
@@ -394,25 +481,41 @@ fn two_writable_sites_mount_take_their_owners_writes_and_report_masking() {
     );
 
     // Masking: the owner deletes a static file through the mount (a
-    // whiteout), and a file lands at another static file's path.
+    // whiteout), root writes another (a copy-up), and, while unmounted, a
+    // file lands at a third's path.
     assert!(as_owner(&format!("rm {}/about.html", mp_a.display())));
     assert!(!mp_a.join("about.html").exists());
+    assert!(as_root(&format!(
+        "echo root > {}/posts/p1/index.html",
+        mp_a.display()
+    )));
+    assert!(st_a.join("posts/p1/index.html").is_file());
     stop(a);
     std::fs::write(st_a.join("index.html"), "stale\n").unwrap();
-    let (code, text) = jen_masking(&static_a, &st_a, false);
+    let (code, text) = jen_masking(union, &static_a, &st_a, false);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("hides 2 static paths"), "{text}");
-    assert!(text.contains("index.html: shadowed"), "{text}");
-    assert!(text.contains("about.html: deleted (whiteout)"), "{text}");
-    let (code, json) = jen_masking(&static_a, &st_a, true);
+    assert!(text.contains("hides 3 static paths"), "{text}");
+    assert!(text.contains("  index.html: shadowed"), "{text}");
+    assert!(text.contains("  posts/p1/index.html: shadowed"), "{text}");
+    assert!(text.contains("  about.html: deleted (whiteout)"), "{text}");
+    let (code, json) = jen_masking(union, &static_a, &st_a, true);
     assert_eq!(code, 1);
     let json: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
         json["masked"],
         serde_json::json!([
             { "path": "about.html", "how": "whiteout" },
-            { "path": "index.html", "how": "shadowed" }
+            { "path": "index.html", "how": "shadowed" },
+            { "path": "posts/p1/index.html", "how": "shadowed" }
         ])
+    );
+    // Read as the other union's branch, it is refused (exit 2), not
+    // reported as masking.
+    let (code, text) = jen_masking(union.other(), &static_a, &st_a, false);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains(&format!("was written through {}", union.name())),
+        "{text}"
     );
     // The start says so, and mounts (onMasking = "warn").
     let r = start(a);
@@ -432,23 +535,70 @@ fn two_writable_sites_mount_take_their_owners_writes_and_report_masking() {
              stateDir = "{}";
              mountPoint = "{}";
              owner = "{OWNER}";
+             union = "{}";
              dynamic = [ "comments/**" ];
              onMasking = "refuse";
            }}"#,
         st_a.display(),
-        mp_a.display()
+        mp_a.display(),
+        union.name()
     ));
+    assert_eq!(refusing["script"], a["script"]);
     assert_refused(&refusing, &mp_a);
     // Removed, the masking is gone.
-    std::fs::remove_file(st_a.join("index.html")).unwrap();
-    std::fs::remove_file(st_a.join(".unionfs-fuse/about.html_HIDDEN~")).unwrap();
-    assert_eq!(jen_masking(&static_a, &st_a, false).0, 0);
+    for f in [
+        st_a.join("index.html"),
+        st_a.join("posts/p1/index.html"),
+        union.whiteout(&st_a, "about.html"),
+    ] {
+        std::fs::remove_file(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
+    assert_eq!(jen_masking(union, &static_a, &st_a, false).0, 0);
     let r = start(&refusing);
     assert!(r.ok, "{}", r.out);
     assert_eq!(
         std::fs::read_to_string(mp_a.join("about.html")).unwrap(),
         "a.test about.html\n"
     );
+    assert_eq!(
+        std::fs::read_to_string(mp_a.join("posts/p1/index.html")).unwrap(),
+        "a.test posts/p1/index.html\n"
+    );
+
+    // The network's onMasking = "refuse" (b.test) makes its unit refuse:
+    // on overlayfs, for a directory root replaced through the mount (an
+    // opaque directory hides every static file under it; handed back to
+    // the owner, as a restore would); on unionfs-fuse, for a file at a
+    // static file's path.
+    let removed = if overlay {
+        assert!(as_root(&format!(
+            "rm -r {0}/posts/q && mkdir {0}/posts/q && chown {OWNER} {0}/posts/q",
+            mp_b.display()
+        )));
+        assert!(!mp_b.join("posts/q/index.html").exists());
+        stop(b);
+        "posts/q"
+    } else {
+        stop(b);
+        std::fs::write(st_b.join("index.html"), "stale\n").unwrap();
+        "index.html"
+    };
+    let r = assert_refused(b, &mp_b);
+    let how = if overlay {
+        "posts/q: opaque directory"
+    } else {
+        "index.html: shadowed"
+    };
+    assert!(r.out.contains(how), "{}", r.out);
+    let gone = st_b.join(removed);
+    if gone.is_dir() {
+        std::fs::remove_dir_all(&gone).unwrap();
+    } else {
+        std::fs::remove_file(&gone).unwrap();
+    }
+    let r = start(b);
+    assert!(r.ok, "{}", r.out);
+    assert!(mp_b.join("posts/q/index.html").exists());
 
     // Stop unmounts; the store is untouched.
     stop(&refusing);
@@ -460,33 +610,41 @@ fn two_writable_sites_mount_take_their_owners_writes_and_report_masking() {
         m.nix.run(c).expect_ok();
     }
 
-    // The network's onMasking = "refuse" (b.test) makes its unit refuse.
-    std::fs::write(st_b.join("index.html"), "stale\n").unwrap();
-    let r = assert_refused(b, &mp_b);
-    assert!(r.out.contains("index.html: shadowed"), "{}", r.out);
-    std::fs::remove_file(st_b.join("index.html")).unwrap();
-
-    // A symbolic link at the state directory or the mount point: refused.
+    // A symbolic link at the state directory, the mount point or the work
+    // directory: refused.
     let moved = m.path("var/a.test.real");
     std::fs::rename(&st_a, &moved).unwrap();
     std::os::unix::fs::symlink(&moved, &st_a).unwrap();
-    let r = start(a);
-    assert!(
-        !r.ok && r.out.contains("is a symbolic link; not mounting"),
-        "{}",
-        r.out
-    );
+    assert_link_refused(a);
     std::fs::remove_file(&st_a).unwrap();
     std::fs::rename(&moved, &st_a).unwrap();
     std::fs::remove_dir(&mp_b).unwrap();
     std::os::unix::fs::symlink(m.path("www/a.test"), &mp_b).unwrap();
-    let r = start(b);
+    assert_link_refused(b);
+    if overlay {
+        let w = PathBuf::from(work("a.test"));
+        std::fs::remove_dir_all(&w).unwrap();
+        std::os::unix::fs::symlink(m.path("var/a.test/comments"), &w).unwrap();
+        assert_link_refused(a);
+        std::fs::remove_file(&w).unwrap();
+        // A work directory that holds something else is not emptied.
+        std::fs::create_dir(&w).unwrap();
+        std::fs::write(w.join("data"), "keep\n").unwrap();
+        let r = start(a);
+        assert!(!r.ok && r.out.contains("not emptying it"), "{}", r.out);
+        assert_eq!(std::fs::read_to_string(w.join("data")).unwrap(), "keep\n");
+    }
+    assert!(!mounted(&mp_a) && !mounted(&mp_b));
+}
+
+/// A start refused for a symbolic link, mounting nothing.
+fn assert_link_refused(unit: &Value) {
+    let r = start(unit);
     assert!(
         !r.ok && r.out.contains("is a symbolic link; not mounting"),
         "{}",
         r.out
     );
-    assert!(!mounted(&mp_a) && !mounted(&mp_b));
 }
 
 #[test]
@@ -495,7 +653,7 @@ fn the_nixos_modules_units_run_the_same_way() {
     else {
         return;
     };
-    let m = Machine::new();
+    let m = Machine::new(Union::Overlayfs);
     let r = m.root.path().display();
     let v = m.eval(&format!(
         r#"let

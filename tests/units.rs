@@ -261,7 +261,7 @@ fn the_nixos_module_through_the_real_module_system() {
         &nix,
         &format!(
             r#"{{ services.jen.unionMounts."jekor.com" = {{ static = "{site}"; owner = "fsrest"; }};
-                  services.jen.unionMounts.other = {{ static = "{site}"; stateDir = "/srv/other"; mountPoint = "/www/o"; }}; }}"#
+                  services.jen.unionMounts.other = {{ static = "{site}"; stateDir = "/srv/other"; mountPoint = "/www/o"; union = "unionfs-fuse"; }}; }}"#
         ),
     ) else {
         return;
@@ -278,11 +278,19 @@ fn the_nixos_module_through_the_real_module_system() {
         assert_runnable_on_nixos(name, unit);
     }
     let jekor = &units["www-mount-jekor.com"];
-    // The defaults: /var/<name> over the static content on /www/<name>.
+    // The defaults: overlayfs, /var/<name> over the static content on
+    // /www/<name>, the work directory beside the state directory.
     assert!(jekor["script"].as_str().unwrap().contains(
-        "'/var/jekor.com=rw:/nix/store/0123456789abcdfghijklmnpqrsvwxyz-site=ro' '/www/jekor.com'"
+        "-t overlay -o 'lowerdir=/nix/store/0123456789abcdfghijklmnpqrsvwxyz-site,upperdir=/var/jekor.com,workdir=/var/jekor.com.overlay-work' -- overlay '/www/jekor.com'"
     ));
-    assert!(units["www-mount-other"]["preStart"]
+    assert_eq!(jekor["serviceConfig"]["Type"], "oneshot");
+    // unionfs-fuse where asked (and FUSE's allow_other for it).
+    let other = &units["www-mount-other"];
+    assert!(other["script"]
+        .as_str()
+        .unwrap()
+        .contains("'/srv/other=rw:/nix/store/0123456789abcdfghijklmnpqrsvwxyz-site=ro' '/www/o'"));
+    assert!(other["preStart"]
         .as_str()
         .unwrap()
         .contains("chown -- 'root' '/srv/other'"));

@@ -1,9 +1,10 @@
 # The seed network: one machine, www, serving four sites, deployed in one
 # of three variants (as the original deployment chose with --arg variant).
 #
-#   jekor.com       static pages union-mounted over a writable branch
-#                   (comments live in /var/jekor.com)
-#   jekos.net       union-mounted, served by fsrest behind nginx on port 8001
+#   jekor.com       static pages union-mounted (overlayfs) over a writable
+#                   branch (comments live in /var/jekor.com)
+#   jekos.net       union-mounted (unionfs-fuse, as in the seed), served by
+#                   fsrest behind nginx on port 8001
 #   minjs.com       plain static content from the store
 #   vocabulink.com  a proxy to the application on port 8002
 {
@@ -55,6 +56,8 @@ in
           aliases = [ "www.jekor.com" ];
           static = "${./sites/jekor.com}";
           writable = true;
+          # The kernel's union, the default (README, "Union mounts").
+          union = "overlayfs";
           owner = "fsrest";
           dynamic = [ "comments/**" ];
         };
@@ -62,6 +65,8 @@ in
           aliases = [ "www.jekos.net" ];
           static = "${./sites/jekos.net}";
           writable = true;
+          # The seed's FUSE union.
+          union = "unionfs-fuse";
           owner = "fsrest";
           backend = {
             type = "proxy";

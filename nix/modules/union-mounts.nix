@@ -1,10 +1,19 @@
 # services.jen.unionMounts.<name>: serve read-only static content from the
 # store with a writable state directory over it, as the seed network's
-# www-mount service does. The layout is checked at evaluation time by
+# www-mount service does, through overlayfs (the default) or unionfs-fuse.
+# The layout is checked at evaluation time by
 # builtins.jen.statePathViolations (an assertion listing every fault, each
 # with its attribute path), and the units run their programs from the
-# store (pkgs: coreutils, unionfs-fuse, util-linux, and jen-builtins for
-# `jen masking`, from the flake's overlay).
+# store (pkgs: coreutils, util-linux, unionfs-fuse for such mounts, and
+# jen-builtins for `jen masking`, from the flake's overlay).
+#
+# An overlayfs site is mounted by the same unit as a unionfs-fuse one, not
+# by a `fileSystems.<mountPoint>.overlay` entry: a mount unit made from
+# fileSystems cannot run what must happen before the mount at every start
+# (make the branch and the dynamic directories as the owner, empty the
+# work directory, refuse symbolic links, report masking and refuse on it
+# with onMasking = "refuse"), and a fileSystems entry that fails stops
+# local-fs.target, and with it the boot, where the unit fails alone.
 #
 # Needs the jen-builtins plugin loaded in the evaluating Nix.
 {
@@ -19,7 +28,14 @@ let
   jenLib = import ../lib.nix { inherit jen; };
   mounts = lib.mapAttrsToList (name: m: {
     inherit name;
-    inherit (m) static stateDir mountPoint owner;
+    inherit (m)
+      static
+      stateDir
+      mountPoint
+      owner
+      union
+      workDir
+      ;
   }) cfg;
   violations = jen.statePathViolations { inherit mounts; };
 in
@@ -50,6 +66,30 @@ in
               type = lib.types.nullOr lib.types.str;
               default = null;
               description = "Owner of the writable branch.";
+            };
+            union = lib.mkOption {
+              type = lib.types.enum [
+                "overlayfs"
+                "unionfs-fuse"
+              ];
+              default = "overlayfs";
+              description = ''
+                The union mount: the kernel's overlayfs (no daemon; reads
+                cost about what they cost on disk) or unionfs-fuse (a FUSE
+                daemon every open goes through). A branch written through
+                one is not mounted with the other.
+              '';
+            };
+            workDir = lib.mkOption {
+              type = lib.types.nullOr lib.types.str;
+              default = null;
+              defaultText = "<stateDir>.overlay-work";
+              description = ''
+                overlayfs's work directory: on the same mount as the
+                state directory, outside it; emptied at each start. The
+                default is the state directory's sibling. Only for
+                union = "overlayfs".
+              '';
             };
             dynamic = lib.mkOption {
               type = lib.types.listOf lib.types.str;
@@ -89,7 +129,8 @@ in
           + lib.concatMapStrings (v: "  ${v}\n") violations;
       }
     ];
-    programs.fuse.userAllowOther = true;
+    # unionfs-fuse's allow_other, for the web server to read the union.
+    programs.fuse.userAllowOther = lib.mkIf (lib.any (m: m.union == "unionfs-fuse") (lib.attrValues cfg)) true;
     # Units only for a safe layout: mountUnit checks again and would raise
     # the same faults as an error instead of the assertion's message.
     systemd.services = lib.mkIf (violations == [ ]) (

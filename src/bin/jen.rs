@@ -25,7 +25,7 @@ use std::process::ExitCode;
   jen check-network network.json
   jen ssh-targets --ssh-config ~/.ssh/config --known-hosts ~/.ssh/known_hosts network.json
   jen check-state mounts.json
-  jen masking --static /nix/store/...-jekor.com /var/jekor.com
+  jen masking --static /nix/store/...-jekor.com /var/jekor.com   (--union unionfs-fuse)
   nix eval --json -f examples/jen network | jen check-network -
   jen nixops4-provider   (started by nixops4; JSON lines on stdin/stdout)
 
@@ -61,13 +61,20 @@ enum Command {
     /// Check union-mount layouts: a JSON file { "mounts": [...], "storeDir"?: ... }.
     CheckState { file: String },
     /// List the static files a union mount's writable branch hides: files
-    /// at a static file's path, and unionfs-fuse whiteouts of static
-    /// files. Exit status 1 when any is hidden. Each mount unit runs it as
-    /// it starts.
+    /// at a static file's path, whiteouts of static files (unionfs-fuse's
+    /// `.unionfs-fuse/*_HIDDEN~`, overlayfs's 0/0 devices and
+    /// `trusted.overlay.whiteout` files) and overlayfs's opaque
+    /// directories. Exit status 1 when any is hidden, 2 when the branch
+    /// was written through the other union. Each mount unit runs it as it
+    /// starts (as root: overlayfs's attributes are root's to read).
     Masking {
         /// The read-only branch (the site's store path).
         #[arg(long = "static")]
         static_: String,
+        /// The union the branch is mounted with: overlayfs (the default)
+        /// or unionfs-fuse.
+        #[arg(long, default_value = "overlayfs")]
+        union: jen_builtins::state::union::Union,
         /// The writable branch (the state directory).
         state: String,
     },
@@ -181,14 +188,20 @@ fn run(cli: &Cli) -> Result<ExitCode, (u8, String)> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Masking { static_, state } => {
+        Command::Masking {
+            static_,
+            state,
+            union,
+        } => {
             let found = jen_builtins::state::masking::find(
                 std::path::Path::new(state),
                 std::path::Path::new(static_),
+                *union,
             )
             .map_err(|e| io(format!("masking: {state}: {e}")))?;
             if cli.json {
-                let out = json!({ "state": state, "static": static_, "masked": found });
+                let out =
+                    json!({ "state": state, "static": static_, "union": union, "masked": found });
                 out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
             } else if found.is_empty() {
                 out!("{state}: hides nothing of {static_}");
@@ -199,11 +212,7 @@ fn run(cli: &Cli) -> Result<ExitCode, (u8, String)> {
                     if found.len() == 1 { "" } else { "s" }
                 );
                 for m in &found {
-                    let how = match m.how {
-                        jen_builtins::state::masking::How::Shadowed => "shadowed",
-                        jen_builtins::state::masking::How::Whiteout => "deleted (whiteout)",
-                    };
-                    out!("  {}: {how}", m.path);
+                    out!("  {}: {}", m.path, m.how.describe());
                 }
             }
             Ok(ExitCode::from(if found.is_empty() { 0 } else { 1 }))

@@ -5,6 +5,7 @@ pub mod masking;
 pub mod mounts;
 pub mod static_tree;
 pub mod store_path;
+pub mod union;
 
 use crate::args;
 use crate::builtins::{Builtin, PathMode, ResultMode, Run};

@@ -1,24 +1,31 @@
 //! Union-mount layouts (`builtins.jen.checkStatePaths`): each mount serves
 //! read-only `static` store content with a writable `stateDir` over it on
-//! `mountPoint` (`unionfs -o cow <stateDir>=rw:<static>=ro <mountPoint>`).
+//! `mountPoint`, through overlayfs (the default: `mount -t overlay -o
+//! lowerdir=<static>,upperdir=<stateDir>,workdir=<workDir>`) or
+//! unionfs-fuse (`unionfs -o cow <stateDir>=rw:<static>=ro`); see
+//! [`super::union`].
 //!
 //! Mistakes here are silent at deploy time, so every one is reported at
 //! once, with the attribute path of the offending value:
 //!
-//! - `stateDir` and `mountPoint` pass the state-path policy
+//! - `stateDir`, `mountPoint` and an overlayfs mount's `workDir` (given,
+//!   or [`crate::path_policy::default_work_dir`]) pass the state-path policy
 //!   ([`crate::path_policy::check_state_path`]: normalised, safe
 //!   characters, outside the store, outside the system's trees, below an
 //!   allowed tree);
 //! - `static` a store path written canonically, without unionfs's branch
 //!   syntax ([`crate::path_policy::check_static_path`]; a sub-path is fine);
-//! - no two mounts share a state directory or mount point, and none of
-//!   these paths lies inside another (its own mount's included);
+//! - no two mounts share a state directory, work directory or mount
+//!   point, and none of these paths lies inside another (its own mount's
+//!   included);
+//! - a `workDir` only on an overlayfs mount;
 //! - `owner` a valid user name; `name` non-empty, unique and safe to be
 //!   part of a unit name.
 //!
 //! Warning (not an error): a branch left owned by root.
 
 use super::store_path;
+use super::union::Union;
 use crate::args;
 use crate::error::{Error, Result};
 use crate::model::attr_path::AttrPath;
@@ -45,6 +52,28 @@ struct Mount {
     state_dir: String,
     mount_point: String,
     owner: Option<String>,
+    /// Default: overlayfs.
+    #[serde(default)]
+    union: Option<Union>,
+    work_dir: Option<String>,
+}
+
+impl Mount {
+    fn union(&self) -> Union {
+        self.union.unwrap_or_default()
+    }
+
+    /// The work directory an overlayfs mount uses; none for unionfs-fuse.
+    fn effective_work_dir(&self) -> Option<String> {
+        match self.union() {
+            Union::Overlayfs => Some(
+                self.work_dir
+                    .clone()
+                    .unwrap_or_else(|| path_policy::default_work_dir(&self.state_dir)),
+            ),
+            Union::UnionfsFuse => None,
+        }
+    }
 }
 
 /// Is `name` usable in a unit name (`www-mount-<name>`) and a message?
@@ -88,6 +117,19 @@ fn examine(
                 found.push(Violation::rule(at.join(k), r.rule, r.message));
             }
         }
+        match (&mount.work_dir, mount.union()) {
+            (Some(_), Union::UnionfsFuse) => found.push(Violation::rule(
+                at.join("workDir"),
+                "work-dir",
+                "only an overlayfs mount has a work directory, and this one is unionfs-fuse: remove workDir, or set union = \"overlayfs\"".to_string(),
+            )),
+            (Some(w), Union::Overlayfs) => {
+                if let Err(r) = path_policy::check_state_path(w, &store_dir) {
+                    found.push(Violation::rule(at.join("workDir"), r.rule, r.message));
+                }
+            }
+            (None, _) => {}
+        }
         match &mount.owner {
             Some(u) if !is_user_name(u) => found.push(Violation::rule(
                 at.join("owner"),
@@ -112,44 +154,89 @@ fn examine(
             ));
         }
     }
-    let paths: Vec<(AttrPath, &str)> = mounts
+    // Every path of every mount, and whether jen derived it (a work
+    // directory the mount does not name).
+    let paths: Vec<Place> = mounts
         .iter()
         .enumerate()
         .flat_map(|(i, m)| {
+            let at = root.join(i);
+            let work = m.effective_work_dir().map(|w| Place {
+                derived: m.work_dir.is_none(),
+                at: at.join("workDir"),
+                path: w,
+            });
             [
-                (root.join(i).join("stateDir"), m.state_dir.as_str()),
-                (root.join(i).join("mountPoint"), m.mount_point.as_str()),
+                Some(Place::given(at.join("stateDir"), &m.state_dir)),
+                Some(Place::given(at.join("mountPoint"), &m.mount_point)),
+                work,
             ]
+            .into_iter()
+            .flatten()
         })
-        .filter(|(_, p)| is_normalised(p))
+        .filter(|p| is_normalised(&p.path))
         .collect();
-    for (a, (pa, a_path)) in paths.iter().enumerate() {
-        for (pb, b_path) in &paths[..a] {
-            if a_path == b_path {
-                found.push(Violation::rule(
-                    pa.clone(),
-                    "shared-path",
-                    format!("\"{a_path}\" is also {pb}"),
-                ));
-            } else if is_inside(a_path, b_path) {
-                found.push(Violation::rule(
-                    pa.clone(),
-                    "nested-path",
-                    format!("\"{a_path}\" is inside {pb} (\"{b_path}\")"),
-                ));
-            } else if is_inside(b_path, a_path) {
-                found.push(Violation::rule(
-                    pb.clone(),
-                    "nested-path",
-                    format!("\"{b_path}\" is inside {pa} (\"{a_path}\")"),
-                ));
+    for (i, a) in paths.iter().enumerate() {
+        for b in &paths[..i] {
+            // A derived work directory is its state directory's sibling:
+            // it is inside something, or equal to another derived one,
+            // exactly when its state directory is, which is reported.
+            if a.path == b.path {
+                if !(a.derived && b.derived) {
+                    let (x, y) = if a.derived { (b, a) } else { (a, b) };
+                    found.push(x.fault("shared-path", format!("is also {}", y.name())));
+                }
+            } else if is_inside(&a.path, &b.path) {
+                if !a.derived {
+                    found.push(a.fault("nested-path", format!("is inside {}", b.name_and_path())));
+                }
+            } else if is_inside(&b.path, &a.path) && !b.derived {
+                found.push(b.fault("nested-path", format!("is inside {}", a.name_and_path())));
             }
         }
     }
     Ok((mounts, document_order(found), warnings))
 }
 
+/// One path of a mount, for the checks between paths.
+struct Place {
+    at: AttrPath,
+    path: String,
+    /// A work directory jen derived (the mount names none).
+    derived: bool,
+}
+
+impl Place {
+    fn given(at: AttrPath, path: &str) -> Place {
+        Place {
+            at,
+            path: path.to_string(),
+            derived: false,
+        }
+    }
+
+    /// How a message names it.
+    fn name(&self) -> String {
+        if self.derived {
+            format!("{} (the work directory derived from its stateDir)", self.at)
+        } else {
+            self.at.to_string()
+        }
+    }
+
+    fn name_and_path(&self) -> String {
+        format!("{} (\"{}\")", self.name(), self.path)
+    }
+
+    fn fault(&self, rule: &'static str, what: String) -> Violation {
+        Violation::rule(self.at.clone(), rule, format!("\"{}\" {what}", self.path))
+    }
+}
+
 /// `{ mounts; backup; exclude; warnings; }`, or every violation at once.
+/// Each mount comes back with its `union` and `workDir` (null for
+/// unionfs-fuse) filled in; `exclude` holds the work directories too,
+/// `backup` never.
 pub fn check_state_paths(arg: &Value, default_store_dir: &str) -> Result<Value> {
     let (mounts, found, warnings) = examine(arg, default_store_dir)?;
     if !found.is_empty() {
@@ -165,12 +252,18 @@ pub fn check_state_paths(arg: &Value, default_store_dir: &str) -> Result<Value> 
         o.insert("stateDir".into(), json!(m.state_dir));
         o.insert("mountPoint".into(), json!(m.mount_point));
         o.insert("owner".into(), json!(m.owner));
+        o.insert("union".into(), json!(m.union()));
+        o.insert("workDir".into(), json!(m.effective_work_dir()));
         Value::Object(o)
     };
     Ok(json!({
         "mounts": mounts.iter().map(as_json).collect::<Vec<_>>(),
         "backup": mounts.iter().map(|m| m.state_dir.clone()).collect::<Vec<_>>(),
-        "exclude": mounts.iter().flat_map(|m| [m.state_dir.clone(), m.mount_point.clone()]).collect::<Vec<_>>(),
+        "exclude": mounts
+            .iter()
+            .flat_map(|m| [Some(m.state_dir.clone()), Some(m.mount_point.clone()), m.effective_work_dir()])
+            .flatten()
+            .collect::<Vec<_>>(),
         "warnings": warnings,
     }))
 }
@@ -220,9 +313,53 @@ mod tests {
         assert_eq!(out["backup"], json!(["/var/a.com", "/srv/b"]));
         assert_eq!(
             out["exclude"],
-            json!(["/var/a.com", "/www/a.com", "/srv/b", "/www/b.com"])
+            json!([
+                "/var/a.com",
+                "/www/a.com",
+                "/var/a.com.overlay-work",
+                "/srv/b",
+                "/www/b.com",
+                "/srv/b.overlay-work"
+            ])
         );
+        assert_eq!(out["mounts"][0]["union"], "overlayfs");
+        assert_eq!(out["mounts"][0]["workDir"], "/var/a.com.overlay-work");
         assert_eq!(out["warnings"], json!([]));
+    }
+
+    /// `mount` with more attributes.
+    fn with(mut m: Value, extra: Value) -> Value {
+        for (k, v) in extra.as_object().unwrap() {
+            m[k] = v.clone();
+        }
+        m
+    }
+
+    #[test]
+    fn unionfs_fuse_has_no_work_directory_and_a_named_one_is_used() {
+        let out = check_state_paths(
+            &json!({"mounts": [
+                with(mount("a", "/var/a", "/www/a"), json!({"union": "unionfs-fuse"})),
+                with(mount("b", "/var/b", "/www/b"), json!({"workDir": "/var/work-b"})),
+            ]}),
+            "/nix/store",
+        )
+        .unwrap();
+        assert_eq!(out["mounts"][0]["union"], "unionfs-fuse");
+        assert_eq!(out["mounts"][0]["workDir"], Value::Null);
+        assert_eq!(out["mounts"][1]["workDir"], "/var/work-b");
+        assert_eq!(
+            out["exclude"],
+            json!(["/var/a", "/www/a", "/var/b", "/www/b", "/var/work-b"])
+        );
+        assert_eq!(out["backup"], json!(["/var/a", "/var/b"]));
+        let e = check_state_paths(
+            &json!({"mounts": [with(mount("a", "/var/a", "/www/a"), json!({"union": "overlay"}))]}),
+            "/nix/store",
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::Misuse);
+        assert!(e.message.contains("overlayfs"), "{}", e.message);
     }
 
     /// One fault per row: the layout and the one line it must report.
@@ -335,6 +472,48 @@ mod tests {
             (
                 vec![mount("a b", "/var/a", "/www/a")],
                 "mounts[0].name: the name \"a b\" must be",
+            ),
+            // Work directories: named on unionfs-fuse, outside the
+            // policy, inside its own branch, taken by another mount.
+            (
+                vec![with(
+                    mount("a", "/var/a", "/www/a"),
+                    json!({"union": "unionfs-fuse", "workDir": "/var/w"}),
+                )],
+                "mounts[0].workDir: only an overlayfs mount has a work directory",
+            ),
+            (
+                vec![with(mount("a", "/var/a", "/www/a"), json!({"workDir": "/etc/w"}))],
+                "mounts[0].workDir: \"/etc/w\" is in /etc, which the system owns",
+            ),
+            (
+                vec![with(mount("a", "/var/a", "/www/a"), json!({"workDir": "/var/a/w"}))],
+                "mounts[0].workDir: \"/var/a/w\" is inside mounts[0].stateDir",
+            ),
+            (
+                vec![with(mount("a", "/var/a", "/www/a"), json!({"workDir": "/www/a"}))],
+                "mounts[0].workDir: \"/www/a\" is also mounts[0].mountPoint",
+            ),
+            (
+                vec![
+                    mount("a", "/var/a", "/www/a"),
+                    mount("b", "/var/a.overlay-work", "/www/b"),
+                ],
+                "mounts[1].stateDir: \"/var/a.overlay-work\" is also mounts[0].workDir (the work directory derived from its stateDir)",
+            ),
+            (
+                vec![
+                    mount("a", "/var/a", "/www/a"),
+                    mount("b", "/var/b", "/var/a.overlay-work/m"),
+                ],
+                "mounts[1].mountPoint: \"/var/a.overlay-work/m\" is inside mounts[0].workDir",
+            ),
+            (
+                vec![
+                    with(mount("a", "/var/a", "/www/a"), json!({"workDir": "/var/w"})),
+                    with(mount("b", "/var/b", "/www/b"), json!({"workDir": "/var/w"})),
+                ],
+                "mounts[1].workDir: \"/var/w\" is also mounts[0].workDir",
             ),
         ];
         for (layout, expected) in rows {

@@ -501,6 +501,9 @@ impl Gen {
 /// A system user `name` on this machine (made if missing; the tests that
 /// need one run as root): the sites' owners on a target.
 pub fn ensure_user(name: &str) {
+    // Tests of one binary run in parallel: one useradd at a time.
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
     let known = std::process::Command::new("id").arg(name).output().unwrap();
     if !known.status.success() {
         let made = std::process::Command::new("useradd")
