@@ -30,7 +30,10 @@ fn a_nix_path_as_static_goes_to_the_store() {
         "{stat}"
     );
     assert_eq!(v["backup"], json!(["/var/a"]));
-    assert_eq!(v["exclude"], json!(["/var/a", "/www/a"]));
+    assert_eq!(
+        v["exclude"],
+        json!(["/var/a", "/www/a", "/var/a.overlay-work"])
+    );
 }
 
 #[test]
@@ -137,30 +140,33 @@ fn unit_scripts_keep_the_static_content_as_a_dependency() {
             .join("tests/data/stand-in-pkgs.nix")
             .display()
     ));
-    c.args(["--apply", r#"p: let u = p.machines.www.units."www-mount-jekor.com"; in map (k: builtins.attrNames (builtins.getContext u.${k})) [ "script" "preStart" ]"#, "plan"]);
+    c.args(["--apply", r#"p: map (site: let u = p.machines.www.units."www-mount-${site}"; in map (k: builtins.attrNames (builtins.getContext u.${k})) [ "script" "preStart" ]) [ "jekor.com" "jekos.net" ]"#, "plan"]);
     let v: serde_json::Value = serde_json::from_str(nix.run(c).expect_ok()).unwrap();
-    let names = |i: usize| -> Vec<String> {
-        let mut n: Vec<String> = serde_json::from_value(v[i].clone()).unwrap();
+    let names = |site: usize, i: usize| -> Vec<String> {
+        let mut n: Vec<String> = serde_json::from_value(v[site][i].clone()).unwrap();
         n.sort_by_key(|c| c.rsplit('-').next().unwrap().to_string());
         n
     };
-    // The script: the static content, and unionfs.
-    let script = names(0);
-    assert_eq!(script.len(), 2, "{v}");
-    assert!(script.iter().any(|c| c.ends_with("-jekor.com")), "{v}");
-    assert!(
-        script.iter().any(|c| c.ends_with("-unionfs-fuse-3.6.drv")),
-        "{v}"
-    );
-    // The start: the static content (for jen masking) and the programs.
-    let pre = names(1);
-    for want in [
-        "-jekor.com",
-        "-coreutils-9.5.drv",
-        "-util-linux-2.39.4.drv",
-        "-jen-builtins-0.1.0.drv",
+    // The script: the static content, and what mounts it: mount for
+    // jekor.com (overlayfs), unionfs for jekos.net (unionfs-fuse).
+    for (i, site, mounter) in [
+        (0, "-jekor.com", "-util-linux-2.39.4.drv"),
+        (1, "-jekos.net", "-unionfs-fuse-3.6.drv"),
     ] {
-        assert!(pre.iter().any(|c| c.ends_with(want)), "{want}: {v}");
+        let script = names(i, 0);
+        assert_eq!(script.len(), 2, "{v}");
+        assert!(script.iter().any(|c| c.ends_with(site)), "{v}");
+        assert!(script.iter().any(|c| c.ends_with(mounter)), "{v}");
+        // The start: the static content (for jen masking) and the programs.
+        let pre = names(i, 1);
+        for want in [
+            site,
+            "-coreutils-9.5.drv",
+            "-util-linux-2.39.4.drv",
+            "-jen-builtins-0.1.0.drv",
+        ] {
+            assert!(pre.iter().any(|c| c.ends_with(want)), "{want}: {v}");
+        }
     }
 }
 
@@ -270,7 +276,7 @@ fn a_misspelt_attribute_is_a_type_error_naming_it_and_the_builtin() {
     for (expr, want) in [
         (
             format!(r#"builtins.jen.checkStatePaths {{ mounts = [ {{ name = "a"; static = "{s}"; stateDir = "/var/a"; mountpoint = "/www/a"; }} ]; }}"#),
-            "jen: checkStatePaths: mounts[0] has an unexpected attribute 'mountpoint' (expected: name, static, stateDir, mountPoint, owner)",
+            "jen: checkStatePaths: mounts[0] has an unexpected attribute 'mountpoint' (expected: name, static, stateDir, mountPoint, owner, union, workDir)",
         ),
         (
             r#"builtins.jen.checkStatePaths { mount = [ ]; }"#.to_string(),

@@ -47,7 +47,9 @@ fn command_words(script: &str) -> Vec<String> {
     let mut prev = ' ';
     for c in text.chars() {
         match c {
-            '\'' => {
+            // shellQuote writes a quote inside a quoted word as '\'':
+            // the escaped one outside quotes is a literal.
+            '\'' if !(prev == '\\' && !quoted) => {
                 quoted = !quoted;
                 split.push(c);
             }
@@ -116,7 +118,7 @@ fn assert_runnable_on_nixos(name: &str, unit: &Value) {
 fn the_command_checker_catches_bare_names() {
     // The check itself must be able to fail.
     let words = command_words(
-        "mkdir -p /a\nif [ -L x ]; then echo 'y; z' >&2; fi\n/nix/store/h-u/bin/u -o uid=$(id -u a) 'a=rw' && /nix/store/h-c/bin/chown a b\nm=0\nrm x || m=$?",
+        "mkdir -p /a\nif [ -L x ]; then echo 'y; z' >&2; fi\necho 'it'\\''s; here'\n/nix/store/h-u/bin/u -o uid=$(id -u a) 'a=rw' && /nix/store/h-c/bin/chown a b\nm=0\nrm x || m=$?",
     );
     assert_eq!(
         words,
@@ -125,6 +127,7 @@ fn the_command_checker_catches_bare_names() {
             "[",
             "echo",
             "fi",
+            "echo",
             "/nix/store/h-u/bin/u",
             "/nix/store/h-c/bin/chown",
             "rm",
