@@ -84,15 +84,19 @@ pub const CHECK_STATE_PATHS: Builtin = Builtin {
     args: &["args"],
     doc: r#"
     Check union-mount layouts, `{ mounts; storeDir ? builtins.storeDir; }`,
-    where each mount is `{ name; static; stateDir; mountPoint; owner ? null; }`:
-    read-only `static` store content with the writable `stateDir` over it,
-    shown on `mountPoint`. Return
-    `{ mounts; backup; exclude; warnings; }`: `backup` lists the writable
+    where each mount is `{ name; static; stateDir; mountPoint; owner ? null;
+    union ? "overlayfs"; workDir ? null; }`: read-only `static` store
+    content with the writable `stateDir` over it, shown on `mountPoint`,
+    through the kernel's overlayfs or unionfs-fuse. An overlayfs mount
+    needs a work directory: `workDir`, or by default the state directory's
+    sibling `<stateDir>.overlay-work`. Return
+    `{ mounts; backup; exclude; warnings; }`: each mount with its `union`
+    and `workDir` settled (`null` for unionfs-fuse), `backup` the writable
     branches (user data), `exclude` what a deploy must never write (the
-    branches and the mount points). Or raise one catchable error listing
-    every violation, each with the rule it breaks:
+    branches, the mount points, the work directories). Or raise one
+    catchable error listing every violation, each with the rule it breaks:
 
-    - `stateDir`, `mountPoint`: absolute and normalised (`normalised`);
+    - `stateDir`, `mountPoint`, `workDir`: absolute and normalised (`normalised`);
       only ASCII letters, digits and `. _ - + @` in each component, none
       starting with `-` (`characters`); outside the store
       (`outside-store`); not in a tree the system owns, by prefix: `/nix`,
@@ -103,9 +107,11 @@ pub const CHECK_STATE_PATHS: Builtin = Builtin {
       `/var/db` themselves (`system-tree`); strictly below `/var`, `/srv`,
       `/www`, `/home`, `/persist`, `/data` or `/mnt` (`allowed-tree`);
     - `static`: a valid store path (a Nix path value is copied to the
-      store), written canonically, without `=` or `:`; a sub-path is fine;
-    - no two mounts share a state directory or mount point, and none lies
-      inside another, its own mount's included;
+      store), written canonically, without `=`, `:`, `,` or `\`; a
+      sub-path is fine;
+    - no two mounts share a state directory, work directory or mount
+      point, and none lies inside another, its own mount's included;
+    - `workDir` only on an overlayfs mount;
     - `owner`: a valid user name; `name`: unique, non-empty, of the same
       safe characters.
 
