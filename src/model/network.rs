@@ -595,6 +595,36 @@ mod tests {
     }
 
     #[test]
+    fn a_sites_union_and_work_directory_are_checked() {
+        let mut n = valid();
+        let sites = &mut n["machines"]["www"]["sites"];
+        sites["jekor.com"]["union"] = json!("overlayfs");
+        sites["jekor.com"]["workDir"] = json!("/var/work/jekor.com");
+        sites["jekos.net"]["union"] = json!("unionfs-fuse");
+        assert_eq!(network_violations(&n).unwrap(), []);
+        let sites = &mut n["machines"]["www"]["sites"];
+        sites["jekor.com"]["union"] = json!("overlay"); // not one of the two
+        sites["jekos.net"]["workDir"] = json!("/var/w"); // on unionfs-fuse
+        sites["minjs.com"]["union"] = json!("overlayfs"); // not writable
+        let shown: Vec<String> = network_violations(&n)
+            .unwrap()
+            .iter()
+            .map(|v| format!("{} [{}]", v.path, v.keyword))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "machines.www.sites.\"jekor.com\".union [enum]",
+                // Its workDir is only for overlayfs.
+                "machines.www.sites.\"jekor.com\".union [const]",
+                "machines.www.sites.\"jekos.net\".union [const]",
+                "machines.www.sites.\"minjs.com\" [required]",
+            ],
+            "{shown:#?}"
+        );
+    }
+
+    #[test]
     fn jump_host_loops_are_found() {
         let mut n = valid();
         n["machines"]["bastion"]["ssh"] = json!({"via": "db"});
