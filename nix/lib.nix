@@ -578,10 +578,16 @@ in
                   "${mountOf.${d}.union}: ${s.state} (rw) over ${s.static} on ${s.mountPoint}, owner ${s.owner}"
                 else
                   s.static or "-";
-              names = s.aliases ++ map (r: "${r} ->") s.redirects;
+              names = s.aliases ++ map (r: "${r} -> ${d}") s.redirects;
             in
-            "    ${pad 16 d}${pad 13 backend}${content}"
-            + (if names == [ ] then "" else "\n    ${pad 29 ""}also: ${concatStringsSep ", " names}");
+            "    ${pad domainWidth d}${pad 13 backend}${content}"
+            + (
+              if names == [ ] then "" else "\n    ${pad (domainWidth + 13) ""}also: ${concatStringsSep ", " names}"
+            );
+          # The domain column: as wide as the longest domain, and a gap.
+          domainWidth = builtins.foldl' (w: d: if stringLength d + 2 > w then stringLength d + 2 else w) 16 (
+            attrNames p.machine.sites
+          );
         in
         concatStringsSep "\n" (
           [

@@ -149,6 +149,8 @@ fn the_main_report_is_readable_text() {
         "{out}"
     );
     assert!(out.contains("vocabulink.com  proxy :8002"), "{out}");
+    // A redirect says where it goes.
+    assert!(out.contains("also: www.minjs.com -> minjs.com"), "{out}");
     // Both unions, each named.
     assert!(
         out.contains("static       overlayfs: /var/jekor.com (rw) over /nix/store/"),
@@ -156,6 +158,34 @@ fn the_main_report_is_readable_text() {
     );
     assert!(
         out.contains("proxy :8001  unionfs-fuse: /var/jekos.net (rw) over /nix/store/"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_long_domain_widens_the_reports_column() {
+    let nix = Nix::new();
+    let root = project_root();
+    let out = nix.value_impure(&format!(
+        r#"let
+             jen = import {root}/nix {{ }};
+             ex = import {root}/examples/jen {{ }};
+             www = ex.network.machines.www;
+             network = ex.network // {{
+               machines.www = www // {{
+                 sites = www.sites // {{ "a-long-domain.example.org".static = www.sites."minjs.com".static; }};
+               }};
+             }};
+           in jen.lib.formatPlan (jen.lib.plan {{ inherit network; local = {{ user = "me"; home = "/nonexistent"; hostname = "ci"; }}; }})"#,
+        root = root.display()
+    ));
+    let out = out.as_str().unwrap();
+    assert!(
+        out.contains("    a-long-domain.example.org  static       /nix/store/"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    vocabulink.com             proxy :8002"),
         "{out}"
     );
 }
