@@ -119,13 +119,8 @@ let
       q = shellQuote;
       dirs = mount.dirs or [ ];
       inherit (mount) union stateDir mountPoint;
-      overlay =
-        if union == "overlayfs" then
-          true
-        else if union == "unionfs-fuse" then
-          false
-        else
-          throw "jen: union mount ${mount.name}: union must be \"overlayfs\" or \"unionfs-fuse\", not ${builtins.toJSON union}";
+      # checkStatePaths answered one of the two.
+      overlay = union == "overlayfs";
       onMasking = mount.onMasking or "warn";
       refuse =
         if onMasking == "refuse" then
@@ -141,7 +136,7 @@ let
       ]
       ++ (if overlay then [ mount.workDir ] else [ ]);
     in
-    builtins.seq (builtins.seq overlay refuse) {
+    builtins.seq refuse {
       description = "Union mount (${union}) of ${mount.name}: ${stateDir} (rw) over ${mount.static} (ro) on ${mountPoint}";
       wantedBy = [ "multi-user.target" ];
       after = [ "local-fs.target" ];
@@ -304,15 +299,7 @@ let
       orig = original.machines.${name};
       statics = checkStatic orig m;
       given = machineMounts orig m statics;
-      state = jen.checkStatePaths {
-        mounts = map (
-          x:
-          removeAttrs x [
-            "dirs"
-            "onMasking"
-          ]
-        ) given;
-      };
+      state = jen.checkStatePaths { mounts = map checkable given; };
       # The mounts with the union and work directory the check settled.
       mounts = genList (
         i:
