@@ -13,11 +13,13 @@
 # standing in for those packages.
 {
   variant ? "ovh",
+  # www's address for this deployment, instead of the variant's.
+  address ? null,
   pkgs ? null,
 }:
 let
   jen = import ../../nix { };
-  network = import ./network.nix { inherit variant; };
+  network = import ./network.nix { inherit variant address; };
   plan = jen.lib.plan {
     inherit network pkgs;
     # The deploy identity by its absolute path: toString keeps the private

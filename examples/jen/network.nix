@@ -9,6 +9,9 @@
 #   vocabulink.com  a proxy to the application on port 8002
 {
   variant ? "ovh",
+  # Where the deployment reaches www, instead of the variant's address (a
+  # test host, a new server before its DNS): its targetHost.
+  address ? null,
 }:
 let
   variants = {
@@ -87,5 +90,12 @@ in
         };
       };
     }
-    // (if v ? targetHost then { inherit (v) targetHost; } else { });
+    // (
+      if address != null then
+        { targetHost = address; }
+      else if v ? targetHost then
+        { inherit (v) targetHost; }
+      else
+        { }
+    );
 }
