@@ -15,11 +15,13 @@
   variant ? "ovh",
   # www's address for this deployment, instead of the variant's.
   address ? null,
+  # The sites' content (a release of them), instead of ./sites.
+  content ? ./sites,
   pkgs ? null,
 }:
 let
   jen = import ../../nix { };
-  network = import ./network.nix { inherit variant address; };
+  network = import ./network.nix { inherit variant address content; };
   plan = jen.lib.plan {
     inherit network pkgs;
     # The deploy identity by its absolute path: toString keeps the private

@@ -12,6 +12,9 @@
   # Where the deployment reaches www, instead of the variant's address (a
   # test host, a new server before its DNS): its targetHost.
   address ? null,
+  # The sites' content, a directory with one directory a site: a new
+  # release of the sites is a new directory.
+  content ? ./sites,
 }:
 let
   variants = {
@@ -43,6 +46,14 @@ let
     variants.${variant}
       or (throw "examples/jen: unknown variant '${variant}' (expected one of: ${toString (builtins.attrNames variants)})");
   deployKey = builtins.readFile ./keys/deploy_ed25519.pub;
+  # One site's content in the store, by the site's name (the same store
+  # path as "${./sites/<site>}" for the same content).
+  site =
+    name:
+    builtins.path {
+      path = content + "/${name}";
+      inherit name;
+    };
 in
 {
   name = "jekor";
@@ -57,7 +68,7 @@ in
       sites = {
         "jekor.com" = {
           aliases = [ "www.jekor.com" ];
-          static = "${./sites/jekor.com}";
+          static = "${site "jekor.com"}";
           writable = true;
           # The kernel's union, the default (README, "Union mounts").
           union = "overlayfs";
@@ -66,7 +77,7 @@ in
         };
         "jekos.net" = {
           aliases = [ "www.jekos.net" ];
-          static = "${./sites/jekos.net}";
+          static = "${site "jekos.net"}";
           writable = true;
           # The seed's FUSE union.
           union = "unionfs-fuse";
@@ -79,7 +90,7 @@ in
         };
         "minjs.com" = {
           redirects = [ "www.minjs.com" ];
-          static = "${./sites/minjs.com}";
+          static = "${site "minjs.com"}";
         };
         "vocabulink.com" = {
           redirects = [ "www.vocabulink.com" ];
