@@ -14,15 +14,27 @@ let
 
   pad = n: s: if stringLength s >= n then s else s + concatStringsSep "" (genList (_: " ") (n - stringLength s));
 
-  # `s` single-quoted for the POSIX shell: read back as exactly `s`.
+  /**
+    `s` single-quoted for the POSIX shell: read back as exactly `s`.
+
+    # Example
+
+    ```nix
+    shellQuote "it's"
+    => "'it'\\''s'"
+    ```
+  */
   shellQuote = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
 
-  # The programs a mount unit runs, by their store paths: a NixOS unit's
-  # PATH holds none of them, and systemd's fixed search path for a bare
-  # ExecStop name has none either. `jen` (for `jen masking`) is the
-  # package's CLI: pkgs.jen-builtins, as the flake's overlay gives it.
-  # Each is only taken from pkgs when a unit uses it (an overlayfs unit
-  # needs no unionfs-fuse).
+  /**
+    The programs a mount unit runs, by their store paths, from `pkgs`:
+    `{ mkdir; chown; rm; rmdir; stat; unionfs; mount; mountpoint; umount;
+    runuser; jen; }`. A NixOS unit's PATH holds none of them, and
+    systemd's fixed search path for a bare ExecStop name has none either.
+    `jen` (for `jen masking`) is the package's CLI, `pkgs.jen-builtins`,
+    as the flake's overlay gives it. Each is only taken from `pkgs` when a
+    unit uses it (an overlayfs unit needs no unionfs-fuse).
+  */
   unitPrograms = pkgs: {
     mkdir = "${pkgs.coreutils}/bin/mkdir";
     chown = "${pkgs.coreutils}/bin/chown";
@@ -46,31 +58,49 @@ let
   # overlayfs's work directory: the kernel's scratch space, root's alone.
   workDirMode = "0700";
 
-  # The systemd unit that mounts one writable site, as the seed's
-  # www-mount service: create the writable branch, hand it to its owner,
-  # make (as the owner) the directories its dynamic files go in, report
-  # what the branch hides of the static content, union-mount it
-  # (copy-on-write) over the read-only static content, and unmount on
-  # stop. `pkgs` gives the programs (unitPrograms).
-  #
-  # `mount`: { name; static; stateDir; mountPoint; owner ? "root";
-  # union ? "overlayfs"; workDir ? null; dynamic ? [ ];
-  # onMasking ? "warn"; }. `union` is "overlayfs" (the kernel's; its work
-  # directory is `workDir`, by default the state directory's sibling
-  # `<stateDir>.overlay-work`) or "unionfs-fuse". `dynamic` are the site's
-  # dynamic globs: the directories they need (checkStaticTree's
-  # writableDirs) are made in the branch before the mount, since a
-  # directory only the store has shows as the store's (root's, read-only)
-  # and the owner could write nothing there. `onMasking`: "warn" logs the
-  # static paths the branch hides (`jen masking`) and mounts; "refuse"
-  # fails the start instead.
-  #
-  # The mount is checked first by builtins.jen.checkStatePaths (the one
-  # path policy: safe characters, allowed trees, no path inside another,
-  # the work directory included; every fault at once), and every path and
-  # name is shell-quoted besides. ExecStop is a systemd command line, not
-  # a shell one: the policy's character set has nothing systemd would read
-  # as quoting or a specifier (no space, quote, `%`, `$` or `\`).
+  /**
+    The systemd unit (a NixOS `systemd.services` value) that mounts one
+    writable site, as the seed's www-mount service: create the writable
+    branch, hand it to its owner, make (as the owner) the directories its
+    dynamic files go in, report what the branch hides of the static
+    content, union-mount it over the read-only static content, and
+    unmount on stop. `pkgs` gives the programs (`unitPrograms`).
+
+    `mount`: `{ name; static; stateDir; mountPoint; owner ? "root";
+    union ? "overlayfs"; workDir ? null; dynamic ? [ ]; onMasking ? "warn"; }`.
+
+    - `union`: `"overlayfs"` (the kernel's; its work directory is
+      `workDir`, by default the state directory's sibling
+      `<stateDir>.overlay-work`, emptied at each start) or
+      `"unionfs-fuse"`.
+    - `dynamic`: the site's dynamic globs. The directories they need
+      (`checkStaticTree`'s `writableDirs`) are made in the branch before
+      the mount, since a directory only the store has shows as the
+      store's (root's, read-only) and the owner could write nothing there.
+    - `onMasking`: `"warn"` logs the static paths the branch hides
+      (`jen masking`) and mounts; `"refuse"` fails the start instead.
+
+    The mount is checked first by `builtins.jen.checkStatePaths` (the one
+    path policy: safe characters, allowed trees, no path inside another,
+    the work directory included; every fault at once), and every path and
+    name is shell-quoted besides. ExecStop is a systemd command line, not
+    a shell one: the policy's character set has nothing systemd would read
+    as quoting or a specifier (no space, quote, `%`, `$` or backslash).
+
+    # Example
+
+    ```nix
+    (import ./jen-builtins/nix { }).lib.mountUnit pkgs {
+      name = "blog.example.org";
+      static = ./site;
+      stateDir = "/var/blog.example.org";
+      mountPoint = "/www/blog.example.org";
+      owner = "blog";
+      dynamic = [ "comments/*" ];
+    }
+    => { description = "Union mount (overlayfs) of blog.example.org: ..."; preStart = "..."; script = "..."; ... }
+    ```
+  */
   mountUnit =
     pkgs: mount:
     let
@@ -225,12 +255,14 @@ let
       );
     };
 
-  # The union mounts of a validated machine, as checkStatePaths takes them.
-  # `static` comes from the machine as written (`orig`): a builtin's result
-  # crosses JSON and loses string context, and the units must keep the
-  # static content's store path as a dependency.
-  # `statics` is checkStatic's result: the writable directories of each
-  # writable site.
+  /**
+    The union mounts of a validated machine, as `checkStatePaths` takes
+    them, with `dirs` and `onMasking`. `static` comes from the machine as
+    written (`orig`): a builtin's result crosses JSON and loses string
+    context, and the units must keep the static content's store path as a
+    dependency. `statics` is the writable directories of each writable
+    site (`checkStaticTree`'s `writableDirs`).
+  */
   machineMounts =
     orig: m: statics:
     map (
@@ -350,12 +382,27 @@ let
       };
     };
 
-  # Validate `network` (builtins.jen.validateNetwork: every violation at
-  # once) and plan every machine: { <machine> = { machine; target; mounts;
-  # backup; exclude; units; nixops4; warnings; }; }. The SSH targets come
-  # from builtins.jen.sshTargets with `sshConfig`, `knownHosts` and `local`.
-  # `pkgs` (nixpkgs) gives the units their programs; without it the units
-  # are named but not built.
+  /**
+    Validate `network` (`builtins.jen.validateNetwork`: every violation
+    at once) and plan every machine. Returns `{ network; machines = {
+    <machine> = { machine; target; mounts; stateDirs; backup; exclude;
+    units; nixops4; warnings; }; }; }`.
+
+    The SSH targets come from `builtins.jen.sshTargets` with `sshConfig`,
+    `knownHosts` and `local`. `pkgs` (nixpkgs with the flake's overlay)
+    gives the units their programs; without it the units are named, and
+    forcing one says to pass `pkgs`.
+
+    # Example
+
+    ```nix
+    let jen = import ./jen-builtins/nix { }; in
+    jen.lib.formatPlan (jen.lib.plan {
+      network = import ./network.nix;
+      knownHosts = ./known_hosts;
+    })
+    ```
+  */
   plan =
     args@{ network, ... }:
     planValidated (args // { validated = jen.validateNetwork network; });
@@ -430,27 +477,45 @@ in
 
   inherit plan;
 
-  # Option types for nixpkgs' module system, given its `lib`:
-  # `(typesFor lib).jsonSchema schema` (nix/types.nix).
+  /**
+    Option types for nixpkgs' module system, given its `lib`:
+    `(typesFor lib).jsonSchema schema` is an option type whose value must
+    match a JSON Schema, every violation reported at once
+    (`nix/types.nix`).
+
+    # Example
+
+    ```nix
+    options.network = lib.mkOption {
+      type = (jen.lib.typesFor lib).jsonSchema ./jen-builtins/nix/data-model.json;
+    };
+    ```
+  */
   typesFor = lib: import ./types.nix { inherit jen lib; };
 
-  # One nix-eval-jobs job per machine, for fleets too large for one
-  # evaluator: { <machine> = <derivation>; }. A job's derivation carries
-  # that machine's plan (lib.plan: SSH target, state paths checked, static
-  # trees checked, backup and exclude lists; the units too when `pkgs` is
-  # given) as JSON in its `plan` attribute, so evaluating its drvPath runs
-  # every check of that machine; building it writes the plan to $out.
-  #
-  # The data model is checked once for the whole network (per evaluator
-  # process: every job of a nix-eval-jobs worker shares it). A violation
-  # under machines.<name> fails that machine's job only, listing every
-  # violation of it; the other machines are planned from the network
-  # without the broken ones (so a machine whose jump host is broken fails
-  # too, saying so). A violation outside any machine fails every job.
-  #
-  #   nix-eval-jobs --option plugin-files .../libjen_builtins.so \
-  #     --workers 8 --expr '(import ./nix { }).lib.jobs { network = import ./network.nix;
-  #       local = { user = "ci"; home = "/var/empty"; hostname = "ci"; }; }'
+  /**
+    One nix-eval-jobs job per machine, for fleets too large for one
+    evaluator: { <machine> = <derivation>; }. A job's derivation carries
+    that machine's plan (lib.plan: SSH target, state paths checked, static
+    trees checked, backup and exclude lists; the units too when `pkgs` is
+    given) as JSON in its `plan` attribute, so evaluating its drvPath runs
+    every check of that machine; building it writes the plan to $out.
+
+    The data model is checked once for the whole network (per evaluator
+    process: every job of a nix-eval-jobs worker shares it). A violation
+    under machines.<name> fails that machine's job only, listing every
+    violation of it; the other machines are planned from the network
+    without the broken ones (so a machine whose jump host is broken fails
+    too, saying so). A violation outside any machine fails every job.
+
+    # Example
+
+    ```
+    nix-eval-jobs --option plugin-files .../libjen_builtins.so \
+      --workers 8 --expr '(import ./nix { }).lib.jobs { network = import ./network.nix;
+        local = { user = "ci"; home = "/var/empty"; hostname = "ci"; }; }'
+    ```
+  */
   jobs =
     {
       network,
@@ -542,7 +607,19 @@ in
         network = throw (report "jen lib.jobs: the network is not valid" (jen.checkNetwork network).errors);
       };
 
-  # A plan as a short text report, one block per machine.
+  /**
+    A plan (`plan`'s result) as a short text report, one block per
+    machine: how it is deployed, its sites (and each writable site's
+    union), what a deploy prepares, what is backed up and what it must
+    never write, the units, and the warnings.
+
+    # Example
+
+    ```nix
+    jen.lib.formatPlan (jen.lib.plan { network = import ./network.nix; })
+    => "network blog: 1 machine(s)\n\nmachine web (ovh)\n  deploy   root@203.0.113.7 port 22\n..."
+    ```
+  */
   formatPlan =
     plan:
     let

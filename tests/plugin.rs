@@ -172,6 +172,45 @@ fn repl_doc_shows_the_builtin_documentation() {
 }
 
 #[test]
+fn repl_doc_shows_the_library_documentation() {
+    let nix = Nix::new();
+    let mut c = nix.command("nix");
+    c.args(["repl"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let fns = [
+        ("plan", "Validate `network`"),
+        ("formatPlan", "as a short text report"),
+        ("mountUnit", "mounts one\nwritable site"),
+        ("jobs", "One nix-eval-jobs job per machine"),
+        ("typesFor", "Option types for nixpkgs' module system"),
+        ("unitPrograms", "The programs a mount unit runs"),
+        ("shellQuote", "single-quoted for the POSIX shell"),
+        ("machineMounts", "The union mounts of a validated machine"),
+    ];
+    {
+        use std::io::Write;
+        let stdin = child.stdin.as_mut().unwrap();
+        writeln!(stdin, "jen = import {}/nix {{ }}", project_root().display()).unwrap();
+        for (f, _) in fns {
+            writeln!(stdin, ":doc jen.lib.{f}").unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    // The repl wraps paragraphs: compare with the text's words alone.
+    let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let all = words(&text);
+    for (f, doc) in fns {
+        assert!(all.contains(&format!("Function `{f}`")), "{f}: {text}");
+        assert!(all.contains(&words(doc)), "{f}: {doc:?} missing in {text}");
+    }
+}
+
+#[test]
 fn the_shim_writes_the_json_builtins_to_json_writes() {
     // The shim's own JSON writer against Nix's: the same values after a
     // round trip, for the cases a hand-written writer gets wrong.
