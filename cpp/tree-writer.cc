@@ -197,7 +197,12 @@ void TreeWriter::value(Value & v, PosIdx pos, size_t depth)
     }
     case nThunk:
     case nFunction:
-        state.error<TypeError>("cannot convert %1% to JSON", showType(v)).atPos(v.determinePos(pos)).debugThrow();
+        state
+            .error<TypeError>(
+                "jen: %1%: cannot convert %2% to JSON: a value is expected here (call the function, or pass its result)",
+                builtin, showType(v))
+            .atPos(v.determinePos(pos))
+            .debugThrow();
     }
 }
 

@@ -45,7 +45,7 @@ struct InvalidUtf8 : std::runtime_error
 class TreeWriter
 {
 public:
-    /// `builtin` names the caller in the depth error.
+    /// `builtin` names the caller in the depth and type errors.
     TreeWriter(nix::EvalState & state, bool toStore, std::string builtin)
         : state(state)
         , toStore(toStore)

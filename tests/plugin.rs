@@ -117,7 +117,10 @@ fn a_function_in_the_value_is_a_positioned_type_error() {
         err.contains("«string»:1:27"),
         "the error points at the function: {err}"
     );
-    assert!(err.contains("cannot convert a function to JSON"), "{err}");
+    assert!(
+        err.contains("jen: echo: cannot convert a function to JSON: a value is expected here"),
+        "{err}"
+    );
     assert!(err.contains("while evaluating attribute 'b'"), "{err}");
     assert!(err.contains("builtins.jen.echo"), "{err}");
     // Type errors are not catchable, as for Nix's own builtins.
