@@ -163,6 +163,25 @@ fn the_main_report_is_readable_text() {
 }
 
 #[test]
+fn a_float_where_the_network_wants_a_whole_number_says_what_to_write() {
+    let nix = Nix::new();
+    let r = nix.eval_json_args(&format!(
+        r#"let ex = import {}/examples/jen {{ }}; www = ex.network.machines.www; in
+           builtins.jen.validateNetwork (ex.network // {{ machines.www = www // {{
+             sites = www.sites // {{ "jekos.net" = www.sites."jekos.net" // {{ backend = {{ type = "proxy"; port = 8001.0; }}; }}; }};
+           }}; }})"#,
+        project_root().display()
+    ), &["--impure"]);
+    let err = r.expect_err();
+    assert!(
+        err.contains(
+            "machines.www.sites.\"jekos.net\".backend.port: 8001.0 is a float, and the network's numbers are whole: write 8001"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_long_domain_widens_the_reports_column() {
     let nix = Nix::new();
     let root = project_root();

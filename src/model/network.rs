@@ -19,7 +19,7 @@ use super::schema::{compile, violations, Options, Validator};
 use super::validated;
 use super::violation::{document_order, report, Violation};
 use crate::error::{Error, Result};
-use crate::tree::{Node, TreeBuf};
+use crate::tree::{Kind, Node, TreeBuf};
 use ahash::AHashMap as HashMap;
 use serde_json::{json, Value};
 use std::borrow::Cow;
@@ -308,13 +308,56 @@ fn check<'a, T: Send>(
         || {
             let rules = {
                 let _t = phase("network", "check the rules");
-                rule_violations(network)
+                let mut rules = rule_violations(network);
+                floats(network, AttrPath::root(), &mut rules);
+                rules
             };
             (rules, also(network))
         },
     );
-    found.extend(rules);
+    // A float where the schema reported something is the schema's.
+    for v in rules {
+        if v.keyword != WHOLE_NUMBER || !found.iter().any(|f| f.path == v.path) {
+            found.push(v);
+        }
+    }
     Ok((document_order(found), also))
+}
+
+const WHOLE_NUMBER: &str = "whole-number";
+
+/// whole-number: every number of the data model is whole (ports, sizes),
+/// and a Nix float such as `8080.0` passes JSON Schema's `integer` (the
+/// same JSON number), then shows as `8080.000000` wherever Nix prints it.
+/// So each float is a violation saying what to write ([`check`] leaves
+/// out those where the schema reports something else).
+fn floats(node: Node<'_>, at: AttrPath, found: &mut Vec<Violation>) {
+    match node.kind() {
+        Kind::Float => {
+            let f = node.as_float().unwrap_or_default();
+            let instead = if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                format!("write {}", f as i64)
+            } else {
+                "write a whole number".to_string()
+            };
+            found.push(Violation::rule(
+                at,
+                WHOLE_NUMBER,
+                format!("{f:?} is a float, and the network's numbers are whole: {instead}"),
+            ));
+        }
+        Kind::Set => {
+            for (name, v) in node.members() {
+                floats(v, at.join(name), found);
+            }
+        }
+        Kind::List => {
+            for (i, v) in node.elements().enumerate() {
+                floats(v, at.join(i), found);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// [`check`], once per content: a network this process already found
@@ -619,6 +662,28 @@ mod tests {
                 "machines.www.sites.\"jekor.com\".union [const]",
                 "machines.www.sites.\"jekos.net\".union [const]",
                 "machines.www.sites.\"minjs.com\" [required]",
+            ],
+            "{shown:#?}"
+        );
+    }
+
+    #[test]
+    fn floats_are_refused_where_numbers_are_whole() {
+        let mut n = valid();
+        n["machines"]["www"]["sites"]["jekos.net"]["backend"]["port"] = json!(8080.0);
+        n["machines"]["www"]["ssh"] = json!({"port": 22.5}); // the schema's: not whole
+        n["name"] = json!(1.0); // the schema's: not a string
+        let shown: Vec<String> = network_violations(&n)
+            .unwrap()
+            .iter()
+            .map(|v| format!("{} [{}] {}", v.path, v.keyword, v.message))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "machines.www.sites.\"jekos.net\".backend.port [whole-number] 8080.0 is a float, and the network's numbers are whole: write 8080",
+                "machines.www.ssh.port [type] 22.5 is not of type \"integer\"",
+                "name [type] 1.0 is not of type \"string\"",
             ],
             "{shown:#?}"
         );
