@@ -172,7 +172,8 @@ pub const VALIDATE_NETWORK: Builtin = Builtin {
     The rules: a domain, alias or redirect is served once in the network;
     a proxy port is used by one backend per machine; `ssh.via` names an
     existing other machine without loops; on a machine, one site per mount
-    point and per state directory.
+    point and per state directory; every number whole (`port = 8080.0`,
+    a float, is reported with what to write).
 
     Defaults: `ssh.user = "root"`, `ssh.port = 22`, `ssh.authorizedKeys = [ ]`;
     per site `aliases = redirects = dynamic = [ ]`, `backend.type = "static"`,

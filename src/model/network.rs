@@ -306,12 +306,14 @@ fn check<'a, T: Send>(
             violations(&validator, network)
         },
         || {
-            let rules = {
+            let mut rules = {
                 let _t = phase("network", "check the rules");
-                let mut rules = rule_violations(network);
-                floats(network, AttrPath::root(), &mut rules);
-                rules
+                rule_violations(network)
             };
+            {
+                let _t = phase("network", "find floats");
+                floats(network, &mut Vec::new(), &mut rules);
+            }
             (rules, also(network))
         },
     );
@@ -331,7 +333,7 @@ const WHOLE_NUMBER: &str = "whole-number";
 /// same JSON number), then shows as `8080.000000` wherever Nix prints it.
 /// So each float is a violation saying what to write ([`check`] leaves
 /// out those where the schema reports something else).
-fn floats(node: Node<'_>, at: AttrPath, found: &mut Vec<Violation>) {
+fn floats<'a>(node: Node<'a>, at: &mut Vec<Step<'a>>, found: &mut Vec<Violation>) {
     match node.kind() {
         Kind::Float => {
             let f = node.as_float().unwrap_or_default();
@@ -340,24 +342,39 @@ fn floats(node: Node<'_>, at: AttrPath, found: &mut Vec<Violation>) {
             } else {
                 "write a whole number".to_string()
             };
+            // The path is built only here: floats are rare, nodes many.
+            let path = at.iter().fold(AttrPath::root(), |p, s| match *s {
+                Step::Name(n) => p.join(n),
+                Step::Index(i) => p.join(i),
+            });
             found.push(Violation::rule(
-                at,
+                path,
                 WHOLE_NUMBER,
                 format!("{f:?} is a float, and the network's numbers are whole: {instead}"),
             ));
         }
         Kind::Set => {
             for (name, v) in node.members() {
-                floats(v, at.join(name), found);
+                at.push(Step::Name(name));
+                floats(v, at, found);
+                at.pop();
             }
         }
         Kind::List => {
             for (i, v) in node.elements().enumerate() {
-                floats(v, at.join(i), found);
+                at.push(Step::Index(i));
+                floats(v, at, found);
+                at.pop();
             }
         }
         _ => {}
     }
+}
+
+/// One step of the path [`floats`] walks.
+enum Step<'a> {
+    Name(&'a str),
+    Index(usize),
 }
 
 /// [`check`], once per content: a network this process already found
