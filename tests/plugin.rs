@@ -150,25 +150,32 @@ fn a_panic_in_rust_becomes_an_evaluation_error() {
     assert_eq!(r.expect_ok().trim(), "\"2\"");
 }
 
-#[test]
-fn repl_doc_shows_the_builtin_documentation() {
-    let nix = Nix::new();
+/// `input` typed into `nix repl` with the plugin: what it printed, on
+/// both streams.
+fn repl(nix: &Nix, input: &str) -> String {
+    use std::io::Write;
     let mut c = nix.command("nix");
     c.args(["repl"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = c.spawn().unwrap();
-    {
-        use std::io::Write;
-        let stdin = child.stdin.as_mut().unwrap();
-        stdin
-            .write_all(b":doc builtins.jen.echo\n:doc builtins.jen.toJSONPretty\n")
-            .unwrap();
-    }
+    child
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
+#[test]
+fn repl_doc_shows_the_builtin_documentation() {
+    let text = repl(
+        &Nix::new(),
+        ":doc builtins.jen.echo\n:doc builtins.jen.toJSONPretty\n",
+    );
     assert!(text.contains("builtins.jen.echo"), "{text}");
     assert!(text.contains("round trip through jen-builtins"), "{text}");
     assert!(text.contains("indented JSON text"), "{text}");
@@ -176,13 +183,6 @@ fn repl_doc_shows_the_builtin_documentation() {
 
 #[test]
 fn repl_doc_shows_the_library_documentation() {
-    let nix = Nix::new();
-    let mut c = nix.command("nix");
-    c.args(["repl"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = c.spawn().unwrap();
     let fns = [
         ("plan", "Validate `network`"),
         ("formatPlan", "as a short text report"),
@@ -193,17 +193,11 @@ fn repl_doc_shows_the_library_documentation() {
         ("shellQuote", "single-quoted for the POSIX shell"),
         ("machineMounts", "The union mounts of a validated machine"),
     ];
-    {
-        use std::io::Write;
-        let stdin = child.stdin.as_mut().unwrap();
-        writeln!(stdin, "jen = import {}/nix {{ }}", project_root().display()).unwrap();
-        for (f, _) in fns {
-            writeln!(stdin, ":doc jen.lib.{f}").unwrap();
-        }
+    let mut input = format!("jen = import {}/nix {{ }}\n", project_root().display());
+    for (f, _) in fns {
+        input += &format!(":doc jen.lib.{f}\n");
     }
-    let out = child.wait_with_output().unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text = repl(&Nix::new(), &input);
     // The repl wraps paragraphs: compare with the text's words alone.
     let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
     let all = words(&text);

@@ -49,7 +49,7 @@ fn command_words(script: &str) -> Vec<String> {
         match c {
             // shellQuote writes a quote inside a quoted word as '\'':
             // the escaped one outside quotes is a literal.
-            '\'' if !(prev == '\\' && !quoted) => {
+            '\'' if prev != '\\' || quoted => {
                 quoted = !quoted;
                 split.push(c);
             }
