@@ -7,6 +7,7 @@
 namespace jen {
 
 struct DirEntry;
+struct Position;
 
 /// One builtin call's view of Nix: files are read through the evaluator's
 /// source accessor, so pure evaluation and restrict-eval apply exactly as
@@ -14,9 +15,11 @@ struct DirEntry;
 class Host
 {
 public:
-    Host(nix::EvalState & state, nix::PosIdx pos)
+    Host(nix::EvalState & state, nix::PosIdx pos, nix::Value ** args, size_t nargs)
         : state(state)
         , pos(pos)
+        , args(args)
+        , nargs(nargs)
     {
     }
 
@@ -26,10 +29,13 @@ public:
     bool is_pure() const;
     rust::String store_dir() const;
     rust::String nix_version() const;
+    Position position(size_t arg, rust::Slice<const rust::String> path) const;
 
 private:
     nix::EvalState & state;
     nix::PosIdx pos;
+    nix::Value ** args;
+    size_t nargs;
 };
 
 /// Register builtins.jen with Nix; called once from jen_backend_entry.

@@ -11,6 +11,7 @@
 #include "jen-builtins/src/bridge.rs.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <optional>
 #include <limits>
@@ -160,7 +161,7 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
     }
     w.end(list);
 
-    Host host(state, pos);
+    Host host(state, pos, args, b.args.size());
     phase.reset();
     Outcome out = call(b.index, rust::Slice<const uint64_t>(w.words.data(), w.words.size()),
                        rust::Slice<const uint8_t>(reinterpret_cast<const uint8_t *>(w.text.data()), w.text.size()),
@@ -333,6 +334,66 @@ rust::String Host::store_dir() const
 rust::String Host::nix_version() const
 {
     return rust::String(nixVersion);
+}
+
+/// Walk argument `arg` along `path` (attribute names, or indexes where the
+/// value is a list) and answer the position of the last attribute on the
+/// way that has one: the definition that wrote the value, or the nearest
+/// enclosing one. The argument was forced deeply as it was written, so
+/// this forces nothing; anything unexpected ends the walk where it is.
+Position Host::position(size_t arg, rust::Slice<const rust::String> path) const
+{
+    Position out{rust::String(), 0, 0};
+    if (arg >= nargs)
+        return out;
+    try {
+        Value * v = args[arg];
+        PosIdx found = noPos;
+        for (auto & segment : path) {
+            std::string name(segment);
+            if (v->type() == nAttrs) {
+                auto a = v->attrs()->get(state.symbols.create(name));
+                if (!a)
+                    break;
+                if (a->pos)
+                    found = a->pos;
+                v = a->value;
+            } else if (v->type() == nList) {
+                size_t index = 0;
+                auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), index);
+                if (ec != std::errc() || end != name.data() + name.size())
+                    break;
+                Value * element = nullptr;
+                size_t i = 0;
+                compat::forEachListItem(*v, [&](Value & e) {
+                    if (i++ == index)
+                        element = &e;
+                });
+                if (!element)
+                    break;
+                v = element;
+            } else
+                break;
+        }
+        if (!found)
+            return out;
+        auto p = state.positions[found];
+        if (!p)
+            return out;
+        std::visit(
+            overloaded{
+                [&](const std::monostate &) { out.file = "«none»"; },
+                [&](const Pos::Stdin &) { out.file = "«stdin»"; },
+                [&](const Pos::String &) { out.file = "«string»"; },
+                [&](const SourcePath & path) { out.file = rust::String::lossy(path.to_string()); },
+            },
+            p.origin);
+        out.line = p.line;
+        out.column = p.column;
+    } catch (std::exception &) {
+        out.line = 0;
+    }
+    return out;
 }
 
 void register_builtins()

@@ -42,6 +42,13 @@ mod ffi {
         paths_to_store: bool,
     }
 
+    /// Where a value was written; `line` 0 when Nix keeps no position.
+    struct Position {
+        file: String,
+        line: u32,
+        column: u32,
+    }
+
     struct DirEntry {
         name: String,
         /// 1 regular, 2 directory, 3 symlink, 4 other.
@@ -74,6 +81,9 @@ mod ffi {
         fn store_dir(self: &Host) -> String;
         /// `nix::nixVersion`, e.g. "2.35.2".
         fn nix_version(self: &Host) -> String;
+        /// Where the value at `path` inside argument `arg` was written
+        /// (see `crate::host::Host::position`).
+        fn position(self: &Host, arg: usize, path: &[String]) -> Position;
 
         /// Register `builtins.jen` with Nix (before any evaluator exists).
         fn register_builtins();
@@ -282,5 +292,16 @@ impl crate::host::Host for NixHost<'_> {
     }
     fn nix_version(&self) -> Option<String> {
         Some(self.0.nix_version())
+    }
+    fn knows_positions(&self) -> bool {
+        true
+    }
+    fn position(&self, arg: usize, path: &[String]) -> Option<crate::host::Position> {
+        let p = self.0.position(arg, path);
+        (p.line > 0).then(|| crate::host::Position {
+            file: p.file,
+            line: p.line,
+            column: p.column,
+        })
     }
 }

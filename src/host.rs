@@ -15,6 +15,21 @@ pub enum FileType {
     Other,
 }
 
+/// Where a value was written, as Nix prints positions
+/// (`/home/me/net/www.nix:12:5`; `«string»` for `--expr` text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
 /// Access to files and evaluation facts, as the caller allows it.
 pub trait Host {
     /// The whole content of the file at the absolute path `path`.
@@ -30,6 +45,21 @@ pub trait Host {
     fn store_dir(&self) -> String;
     /// The version of the Nix evaluating ("2.35.2"); `None` outside Nix.
     fn nix_version(&self) -> Option<String> {
+        None
+    }
+    /// Can this host say where the arguments' values were written? The
+    /// evaluator can; JSON (the CLI's input) carries no positions.
+    fn knows_positions(&self) -> bool {
+        false
+    }
+    /// Where the value at `path` inside argument number `arg` was written:
+    /// the position of the definition of the attribute holding it, or of
+    /// the nearest enclosing attribute that has one (a list element: its
+    /// list's attribute). `None` when Nix keeps none (a set made by
+    /// `builtins.fromJSON`). Each segment is an attribute name, or, where
+    /// the value is a list, an index in decimal. Asked only when there are
+    /// violations to report, so a valid value costs nothing.
+    fn position(&self, _arg: usize, _path: &[String]) -> Option<Position> {
         None
     }
 }

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::host::Host;
 use serde::Deserialize;
 use serde_json::Value;
+use violation::Source;
 
 /// The schema argument: a set or Boolean (the schema itself), or a path to
 /// a `.json` file read through Nix.
@@ -93,6 +94,7 @@ pub const CHECK: Builtin = Builtin {
             &schema_arg(host, &a[0].to_value())?,
             a[1],
             &schema::Options::default(),
+            Source::arg(host, 1),
         )
     }),
 };
@@ -123,6 +125,7 @@ pub const CHECK_WITH: Builtin = Builtin {
             &schema_arg(host, &a[1].to_value())?,
             a[2],
             &options_arg(&a[0].to_value())?,
+            Source::arg(host, 2),
         )
     }),
 };
@@ -157,6 +160,7 @@ pub const VALIDATE: Builtin = Builtin {
             &schema_arg(host, &a[0].to_value())?,
             a[1],
             &schema::Options::default(),
+            Source::arg(host, 1),
         )
     }),
 };
@@ -190,12 +194,12 @@ pub const VALIDATE_NETWORK: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::AsString,
-    result: ResultMode::Tree(|_, a| {
-        let adds = network::validate_network_additions(a[0])?;
+    result: ResultMode::Tree(|host, a| {
+        let adds = network::validate_network_additions(a[0], Source::arg(host, 0))?;
         let _t = crate::timing::phase("network", "write the additions");
         Ok(adds.to_tree())
     }),
-    run: Run::Tree(|_, a| network::validate_network(a[0])),
+    run: Run::Tree(|host, a| network::validate_network(a[0], Source::arg(host, 0))),
 };
 
 pub const CHECK_NETWORK: Builtin = Builtin {
@@ -216,8 +220,8 @@ pub const CHECK_NETWORK: Builtin = Builtin {
     "#,
     files: &[],
     paths: PathMode::AsString,
-    result: ResultMode::Tree(|_, a| network::check_network_tree(a[0])),
-    run: Run::Tree(|_, a| network::check_network(a[0])),
+    result: ResultMode::Tree(|host, a| network::check_network_tree(a[0], Source::arg(host, 0))),
+    run: Run::Tree(|host, a| network::check_network(a[0], Source::arg(host, 0))),
 };
 
 #[cfg(test)]

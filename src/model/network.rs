@@ -17,7 +17,7 @@ use super::attr_path::AttrPath;
 pub use super::defaults::{additions, merge, with_defaults, Additions};
 use super::schema::{compile, violations, Options, Validator};
 use super::validated;
-use super::violation::{document_order, report, Violation};
+use super::violation::{document_order, report, Source, Violation};
 use crate::error::{Error, Result};
 use crate::tree::{Kind, Node, TreeBuf};
 use ahash::AHashMap as HashMap;
@@ -123,11 +123,14 @@ fn claim<'a>(
 ) {
     let key = lowercase(name);
     match names.get(&key) {
-        Some(first) => out.push(Violation::rule(
-            at.path(),
-            "unique-domain",
-            format!("the name \"{name}\" is already served by {}", first.path()),
-        )),
+        Some(first) => out.push(
+            Violation::rule(
+                at.path(),
+                "unique-domain",
+                format!("the name \"{name}\" is already served by {}", first.path()),
+            )
+            .and(first.path()),
+        ),
         None => {
             names.insert(key, at);
         }
@@ -177,11 +180,14 @@ pub fn rule_violations(network: Node<'_>) -> Vec<Violation> {
             if let Some(port) = backend.get("port").and_then(Node::as_i64) {
                 let at = site(m, d, Some(("backend.port", None)));
                 if let Some(first) = ports.get(&port) {
-                    out.push(Violation::rule(
-                        at.path(),
-                        "unique-proxy-port",
-                        format!("port {port} is already the backend of {}", first.path()),
-                    ));
+                    out.push(
+                        Violation::rule(
+                            at.path(),
+                            "unique-proxy-port",
+                            format!("port {port} is already the backend of {}", first.path()),
+                        )
+                        .and(first.path()),
+                    );
                 } else {
                     ports.insert(port, at);
                 }
@@ -199,11 +205,14 @@ pub fn rule_violations(network: Node<'_>) -> Vec<Violation> {
             ] {
                 let at = site(m, d, Some((field, None)));
                 match seen.get(&value) {
-                    Some(first) => out.push(Violation::rule(
-                        at.path(),
-                        rule,
-                        format!("\"{value}\" is already the {field} of {}", first.path()),
-                    )),
+                    Some(first) => out.push(
+                        Violation::rule(
+                            at.path(),
+                            rule,
+                            format!("\"{value}\" is already the {field} of {}", first.path()),
+                        )
+                        .and(first.path()),
+                    ),
                     None => {
                         seen.insert(value, at);
                     }
@@ -231,11 +240,19 @@ pub fn rule_violations(network: Node<'_>) -> Vec<Violation> {
                     format!("there is no machine \"{via}\" in the network"),
                 ));
             } else if let Some(cycle) = via_cycle(network, m) {
-                out.push(Violation::rule(
-                    at,
-                    "machine-reference",
-                    format!("the jump hosts loop: {}", cycle.join(" → ")),
-                ));
+                let next = AttrPath::root()
+                    .join("machines")
+                    .join(via)
+                    .join("ssh")
+                    .join("via");
+                out.push(
+                    Violation::rule(
+                        at,
+                        "machine-reference",
+                        format!("the jump hosts loop: {}", cycle.join(" → ")),
+                    )
+                    .and(next),
+                );
             }
         }
     }
@@ -383,6 +400,7 @@ enum Step<'a> {
 /// `also` runs. A misuse error when `network` is not a set.
 fn check_once<'a, T: Send>(
     network: Node<'a>,
+    source: Source,
     also: impl FnOnce(Node<'a>) -> T + Send,
 ) -> Result<(Vec<Violation>, T)> {
     require_set(network)?;
@@ -394,10 +412,11 @@ fn check_once<'a, T: Send>(
         tracing::debug!("network: already found valid in this process; not checked again");
         return Ok((Vec::new(), also(network)));
     }
-    let (found, also) = check(network, also)?;
+    let (mut found, also) = check(network, also)?;
     if found.is_empty() {
         validated::remember(digest);
     }
+    source.locate(&mut found);
     Ok((found, also))
 }
 
@@ -425,8 +444,8 @@ pub fn network_violations(network: Node<'_>) -> Result<Vec<Violation>> {
 
 /// The network with defaults, or one invalid-input error listing every
 /// violation.
-pub fn validate_network(network: Node<'_>) -> Result<Value> {
-    let adds = validate_network_additions(network)?.to_value();
+pub fn validate_network(network: Node<'_>, source: Source) -> Result<Value> {
+    let adds = validate_network_additions(network, source)?.to_value();
     let mut n = network.to_value();
     merge(&mut n, adds);
     Ok(n)
@@ -435,24 +454,25 @@ pub fn validate_network(network: Node<'_>) -> Result<Value> {
 /// [`validate_network`], returning only the defaults it adds (see
 /// [`super::defaults`]). On a large network the defaults are found while
 /// the data model is checked, and dropped if the network is invalid.
-pub fn validate_network_additions(network: Node<'_>) -> Result<Additions<'_>> {
-    valid_once(network, find_additions)
+pub fn validate_network_additions<'a>(network: Node<'a>, source: Source) -> Result<Additions<'a>> {
+    valid_once(network, source, find_additions)
 }
 
 /// Nothing, or one invalid-input error listing every violation of
 /// `network` (a misuse error when it is not a set). Checked once per
 /// content ([`validated`]).
-pub fn assert_valid(network: Node<'_>) -> Result<()> {
-    valid_once(network, |_| ())
+pub fn assert_valid(network: Node<'_>, source: Source) -> Result<()> {
+    valid_once(network, source, |_| ())
 }
 
 /// What `also` computes over `network` ([`check_once`]), or one
 /// invalid-input error listing every violation.
 fn valid_once<'a, T: Send>(
     network: Node<'a>,
+    source: Source,
     also: impl FnOnce(Node<'a>) -> T + Send,
 ) -> Result<T> {
-    let (found, also) = check_once(network, also)?;
+    let (found, also) = check_once(network, source, also)?;
     if found.is_empty() {
         Ok(also)
     } else {
@@ -477,8 +497,8 @@ fn invalid(found: &[Violation]) -> Error {
 }
 
 /// `{ valid; errors; network; }`: the check without raising, for the CLI.
-pub fn check_network(network: Node<'_>) -> Result<Value> {
-    let (found, _) = check_once(network, |_| ())?;
+pub fn check_network(network: Node<'_>, source: Source) -> Result<Value> {
+    let (found, _) = check_once(network, source, |_| ())?;
     Ok(json!({
         "valid": found.is_empty(),
         "errors": found.iter().map(Violation::to_json).collect::<Vec<_>>(),
@@ -490,8 +510,8 @@ pub fn check_network(network: Node<'_>) -> Result<Value> {
 /// whose `network`, when valid, is the defaults anchored to the argument
 /// ([`Additions::write`]), so that the shim shares the network's own
 /// values (and their string context) as `validateNetwork` does.
-pub fn check_network_tree(network: Node<'_>) -> Result<TreeBuf> {
-    let (found, adds) = check_once(network, find_additions)?;
+pub fn check_network_tree(network: Node<'_>, source: Source) -> Result<TreeBuf> {
+    let (found, adds) = check_once(network, source, find_additions)?;
     let mut b = TreeBuf::default();
     let root = b.begin_set(3, 0);
     b.key(root, 0, "errors");
@@ -525,11 +545,11 @@ mod tests {
         of_value(n, super::rule_violations)
     }
     fn validate_network(n: &Value) -> Result<Value> {
-        of_value(n, super::validate_network)
+        of_value(n, |n| super::validate_network(n, Source::json()))
     }
     fn validate_network_additions(n: &Value) -> Result<Value> {
         of_value(n, |n| {
-            super::validate_network_additions(n).map(|a| a.to_value())
+            super::validate_network_additions(n, Source::json()).map(|a| a.to_value())
         })
     }
     fn with_defaults(n: &Value) -> Value {

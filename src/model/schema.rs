@@ -12,7 +12,7 @@
 //! trees ([`crate::tree::json`]).
 
 use super::attr_path::AttrPath;
-use super::violation::Violation;
+use super::violation::{Source, Violation};
 use crate::error::{Error, Result};
 use crate::tree::json::TreeJson;
 use crate::tree::Node;
@@ -128,20 +128,24 @@ pub fn violations(validator: &Validator, value: Node<'_>) -> Vec<Violation> {
                 e.to_string()
             };
             Violation {
-                path: AttrPath::from_pointer(e.instance_path().as_str(), value),
-                keyword: e.kind().keyword().to_string(),
-                message,
                 schema_path: e.schema_path().as_str().to_string(),
+                ..Violation::rule(
+                    AttrPath::from_pointer(e.instance_path().as_str(), value),
+                    e.kind().keyword(),
+                    message,
+                )
             }
         })
         .collect();
     super::violation::document_order(found)
 }
 
-/// `{ valid; errors = [ ... ]; }` for `value` against `schema`.
-pub fn check(schema: &Value, value: Node<'_>, opts: &Options) -> Result<Value> {
+/// `{ valid; errors = [ ... ]; }` for `value` against `schema`, each
+/// error with where it was written when `source` knows.
+pub fn check(schema: &Value, value: Node<'_>, opts: &Options, source: Source) -> Result<Value> {
     let validator = compile(schema, opts)?;
-    let found = violations(&validator, value);
+    let mut found = violations(&validator, value);
+    source.locate(&mut found);
     Ok(serde_json::json!({
         "valid": found.is_empty(),
         "errors": found.iter().map(Violation::to_json).collect::<Vec<_>>(),
@@ -149,10 +153,12 @@ pub fn check(schema: &Value, value: Node<'_>, opts: &Options) -> Result<Value> {
 }
 
 /// `value` itself when it matches `schema`, else one invalid-input error
-/// listing every violation.
-pub fn validate(schema: &Value, value: Node<'_>, opts: &Options) -> Result<Value> {
+/// listing every violation (with where each was written, when `source`
+/// knows).
+pub fn validate(schema: &Value, value: Node<'_>, opts: &Options, source: Source) -> Result<Value> {
     let validator = compile(schema, opts)?;
-    let found = violations(&validator, value);
+    let mut found = violations(&validator, value);
+    source.locate(&mut found);
     if found.is_empty() {
         Ok(value.to_value())
     } else {
@@ -171,10 +177,10 @@ mod tests {
 
     // The functions under test, over values.
     fn check(schema: &Value, value: &Value, opts: &Options) -> Result<Value> {
-        of_value(value, |v| super::check(schema, v, opts))
+        of_value(value, |v| super::check(schema, v, opts, Source::json()))
     }
     fn validate(schema: &Value, value: &Value, opts: &Options) -> Result<Value> {
-        of_value(value, |v| super::validate(schema, v, opts))
+        of_value(value, |v| super::validate(schema, v, opts, Source::json()))
     }
 
     #[test]

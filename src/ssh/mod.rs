@@ -11,6 +11,7 @@ use crate::args::{self, FileArg, FileList, Port};
 use crate::builtins::{Builtin, PathMode, ResultMode, Run};
 use crate::error::{Error, Result};
 use crate::host::Host;
+use crate::model::violation::Source;
 use crate::tree::Node;
 use serde::Deserialize;
 use serde_json::Value;
@@ -254,7 +255,13 @@ fn ssh_targets(host: &dyn Host, a: &[Node<'_>]) -> Result<Value> {
     // Validated as it crossed (or found valid before, as `lib.plan`'s
     // network is); the defaults the targets depend on (ssh.user, ssh.port)
     // are applied where they are read, without a defaulted copy.
-    crate::model::network::assert_valid(network)?;
+    crate::model::network::assert_valid(
+        network,
+        Source {
+            under: Some("network"),
+            ..Source::arg(host, 0)
+        },
+    )?;
     let cfg = args.ssh_config;
     let cfg_text = cfg.as_ref().map(|c| c.content(host)).transpose()?;
     let ssh_dir = ssh_dir_arg(args.ssh_dir, cfg.as_ref().and_then(FileArg::path));
