@@ -298,7 +298,7 @@ impl crate::host::Host for NixHost<'_> {
     }
     fn position(&self, arg: usize, path: &[String]) -> Option<crate::host::Position> {
         let p = self.0.position(arg, path);
-        (p.line > 0).then(|| crate::host::Position {
+        (p.line > 0).then_some(crate::host::Position {
             file: p.file,
             line: p.line,
             column: p.column,
