@@ -56,7 +56,7 @@ fn check_network_good_bad_json_and_stdin() {
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains(
-            "1 violation:\n  machines.www.ssh.port: 70000 is greater than the maximum of 65535"
+            "1 violation:\n  machines.www.ssh.port: 70000 is not a port: a whole number from 1 to 65535"
         ),
         "{out}"
     );

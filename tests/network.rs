@@ -224,12 +224,12 @@ fn the_invalid_example_reports_every_fault_at_once() {
     );
     for line in [
         "machines.db.ssh.via: there is no machine \"gateway\" in the network",
-        "machines.mail.provider: \"mainIPv4\" is a required property",
-        "machines.www.sites.\"jekor.com\".state: \"var/jekor.com\" does not match",
-        "machines.www.sites.\"jekos.net\".mountPoint: \"/www/jekor.com\" is already the mountPoint of",
+        "machines.mail.provider: \"mainIPv4\" is missing, and it is needed with type = \"hetzner\"",
+        "machines.www.sites.\"jekor.com\".state: \"var/jekor.com\" is not an absolute path",
+        "machines.www.sites.\"jekos.net\".mountPoint: \"/www/jekor.com\" is already the mountPoint of machines.www.sites.\"jekor.com\" (its default)",
         "machines.www.sites.\"minjs.com\".aliases[0]: the name \"www.jekor.com\" is already served by",
         "machines.www.sites.\"vocabulink.com\".backend.port: port 8002 is already the backend of",
-        "machines.www.ssh.port: 70000 is greater than the maximum of 65535",
+        "machines.www.ssh.port: 70000 is not a port: a whole number from 1 to 65535",
     ] {
         assert!(err.contains(line), "missing {line:?} in:\n{err}");
     }

@@ -7,6 +7,7 @@ pub mod network;
 pub mod schema;
 pub mod validated;
 pub mod violation;
+pub mod words;
 
 use crate::args;
 use crate::builtins::{Builtin, PathMode, ResultMode, Run};

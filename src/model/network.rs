@@ -15,7 +15,7 @@
 
 use super::attr_path::AttrPath;
 pub use super::defaults::{additions, merge, with_defaults, Additions};
-use super::schema::{compile, violations, Options, Validator};
+use super::schema::{compile, Options, Validator};
 use super::validated;
 use super::violation::{document_order, report, Source, Violation};
 use crate::error::{Error, Result};
@@ -30,7 +30,16 @@ pub const DATA_MODEL: &str = include_str!("../../nix/data-model.json");
 
 /// The data model as JSON.
 pub fn data_model() -> Value {
-    serde_json::from_str(DATA_MODEL).expect("nix/data-model.json is valid JSON (checked by a test)")
+    parsed_data_model().clone()
+}
+
+/// The data model as JSON, parsed once per process.
+fn parsed_data_model() -> &'static Value {
+    static PARSED: OnceLock<Value> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        serde_json::from_str(DATA_MODEL)
+            .expect("nix/data-model.json is valid JSON (checked by a test)")
+    })
 }
 
 /// The sets among the attributes `name` of `v` (none when it has no such
@@ -203,16 +212,27 @@ pub fn rule_violations(network: Node<'_>) -> Vec<Violation> {
                 (point, "mountPoint", &mut points, "unique-mount-point"),
                 (state, "state", &mut states, "unique-state-dir"),
             ] {
-                let at = site(m, d, Some((field, None)));
+                // A default is the site's: its place is where the site is.
+                let written = s.get(field).is_some();
+                let at = site(m, d, written.then_some((field, None)));
                 match seen.get(&value) {
-                    Some(first) => out.push(
-                        Violation::rule(
-                            at.path(),
-                            rule,
-                            format!("\"{value}\" is already the {field} of {}", first.path()),
+                    Some(first) => {
+                        let whose = match first.field {
+                            Some(_) => first.path().to_string(),
+                            None => format!("{} (its default)", first.path()),
+                        };
+                        out.push(
+                            Violation::rule(
+                                at.path(),
+                                rule,
+                                match written {
+                                    true => format!("\"{value}\" is already the {field} of {whose}"),
+                                    false => format!("its {field} \"{value}\" (by default) is already the {field} of {whose}"),
+                                },
+                            )
+                            .and(first.path()),
                         )
-                        .and(first.path()),
-                    ),
+                    }
                     None => {
                         seen.insert(value, at);
                     }
@@ -320,7 +340,7 @@ fn check<'a, T: Send>(
         large,
         || {
             let _t = phase("network", "check the schema");
-            violations(&validator, network)
+            super::words::violations(&validator, parsed_data_model(), network)
         },
         || {
             let mut rules = {
@@ -340,6 +360,16 @@ fn check<'a, T: Send>(
             found.push(v);
         }
     }
+    // A name listed twice in one list is also served twice: unique-domain
+    // says which and where, so the list's uniqueItems is the same fault.
+    let served_twice: Vec<AttrPath> = found
+        .iter()
+        .filter(|v| v.keyword == "unique-domain")
+        .map(|v| v.path.clone())
+        .collect();
+    found.retain(|v| {
+        v.keyword != "uniqueItems" || !served_twice.iter().any(|p| p.0.starts_with(&v.path.0))
+    });
     Ok((document_order(found), also))
 }
 
@@ -719,8 +749,8 @@ mod tests {
             shown,
             [
                 "machines.www.sites.\"jekos.net\".backend.port [whole-number] 8080.0 is a float, and the network's numbers are whole: write 8080",
-                "machines.www.ssh.port [type] 22.5 is not of type \"integer\"",
-                "name [type] 1.0 is not of type \"string\"",
+                "machines.www.ssh.port [type] 22.5 is a float, not a port: a whole number from 1 to 65535",
+                "name [type] 1.0 is a float, not a DNS label: lower-case letters, digits and inner hyphens, at most 63 characters (e.g. \"www\")",
             ],
             "{shown:#?}"
         );
@@ -768,7 +798,9 @@ mod tests {
         n["machines"]["m7"]["sites"] = json!({"www.jekor.com": {}}); // rule: unique-domain
         let found = network_violations(&n).unwrap();
         let validator = compile(&data_model(), &Options::default()).unwrap();
-        let mut serial = of_value(&n, |n| violations(&validator, n));
+        let mut serial = of_value(&n, |n| {
+            super::super::words::violations(&validator, parsed_data_model(), n)
+        });
         serial.extend(rule_violations(&n));
         let serial = document_order(serial);
         let show = |v: &[Violation]| {

@@ -120,24 +120,28 @@ pub fn violations(validator: &Validator, value: Node<'_>) -> Vec<Violation> {
     }
     let found = validator
         .iter_errors(value)
-        .map(|e| {
-            let quoted = e.instance().to_string();
-            let message = if quoted.len() > MAX_QUOTE {
-                e.masked_with("the value").to_string()
-            } else {
-                e.to_string()
-            };
-            Violation {
-                schema_path: e.schema_path().as_str().to_string(),
-                ..Violation::rule(
-                    AttrPath::from_pointer(e.instance_path().as_str(), value),
-                    e.kind().keyword(),
-                    message,
-                )
-            }
-        })
+        .map(|e| violation_of(&e, value))
         .collect();
     super::violation::document_order(found)
+}
+
+/// The violation the validator's error `e` reports in `value`, in the
+/// validator's words.
+pub fn violation_of(e: &jsonschema::ValidationError<'_>, value: Node<'_>) -> Violation {
+    let quoted = e.instance().to_string();
+    let message = if quoted.len() > MAX_QUOTE {
+        e.masked_with("the value").to_string()
+    } else {
+        e.to_string()
+    };
+    Violation {
+        schema_path: e.schema_path().as_str().to_string(),
+        ..Violation::rule(
+            AttrPath::from_pointer(e.instance_path().as_str(), value),
+            e.kind().keyword(),
+            message,
+        )
+    }
 }
 
 /// `{ valid; errors = [ ... ]; }` for `value` against `schema`, each
