@@ -132,31 +132,66 @@ fn only_revoked_keys_is_an_error() {
 }
 
 #[test]
-fn the_lockout_check_compares_offered_identities_with_authorized_keys() {
+fn a_lockout_is_refused_where_the_keys_were_written_unless_accepted() {
     let nix = Nix::new();
     let keys = project_root().join("examples/jen/keys");
     let cfg = format!(
         "Host *\n  IdentityFile {}/deploy_ed25519\n  IdentitiesOnly yes\n",
         keys.display()
     );
+    let extra = format!("sshConfig = {}; sshDir = \"/x\";", nix_str(&cfg));
     let deploy = std::fs::read_to_string(keys.join("deploy_ed25519.pub")).unwrap();
-    for (authorized, locked) in [(deploy.trim().to_string(), false), (K1.to_string(), true)] {
-        let machines = format!(
-            r#"{{ web = {{ provider.type = "virtualbox"; ssh.authorizedKeys = [ {} ]; }}; }}"#,
-            nix_str(&authorized)
-        );
-        let r = targets(
-            &nix,
-            &machines,
-            &format!("sshConfig = {}; sshDir = \"/x\";", nix_str(&cfg)),
-        );
-        let v: serde_json::Value = serde_json::from_str(r.expect_ok()).unwrap();
-        assert_eq!(v["web"]["lockout"], json!(locked), "{}", v["web"]);
-        let warned = v["web"]["warnings"]
+    let machine = |authorized: &str, accept: &str| {
+        format!(
+            "{{ web = {{ provider.type = \"virtualbox\";\n  ssh.authorizedKeys = [ {} ];{accept} }}; }}",
+            nix_str(authorized)
+        )
+    };
+    // The deploying identity among the keys: no lockout, no warning.
+    let r = targets(&nix, &machine(deploy.trim(), ""), &extra);
+    let v: serde_json::Value = serde_json::from_str(r.expect_ok()).unwrap();
+    assert_eq!(v["web"]["lockout"], json!(false), "{}", v["web"]);
+    let lockout_warnings = |v: &serde_json::Value| -> Vec<String> {
+        v["web"]["warnings"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|w| w.as_str().unwrap().starts_with("lockout:"));
-        assert_eq!(warned, locked);
-    }
+            .map(|w| w.as_str().unwrap().to_string())
+            .filter(|w| w.starts_with("lockout"))
+            .collect()
+    };
+    assert_eq!(lockout_warnings(&v), Vec::<String>::new(), "{}", v["web"]);
+    // Only another key: refused, catchably, at the keys' definition
+    // (line 2 of the machines' text, after `ssh.` on that line).
+    let r = targets(&nix, &machine(K1, ""), &extra);
+    let err = r.expect_err();
+    let want = format!(
+        "jen: sshTargets: a deploy would lock you out (1 violation):\n\n\
+         \x20 machines.web.ssh.authorizedKeys: none of the identities ssh offers from here ({}/deploy_ed25519) is among root's authorizedKeys, so a deploy would lock you out: add the public key of one of them, or write ssh.acceptLockout = true if another identity deploys\n\
+         \x20   at «string»:2:3",
+        keys.display()
+    );
+    let plain: String = err
+        .lines()
+        .map(|l| l.strip_prefix("       ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(plain.contains(&want), "{want}\nnot in:\n{plain}");
+    // Catchable, as a violation is.
+    let r = nix.eval_json_args(
+        &format!(
+            r#"(builtins.tryEval (builtins.jen.sshTargets {{ network = {{ name = "t"; tld = "lan"; machines = {}; }}; local = {{ user = "me"; home = "/nonexistent-home"; hostname = "laptop"; }}; {extra} }})).success"#,
+            machine(K1, "")
+        ),
+        &["--impure"],
+    );
+    assert_eq!(r.expect_ok().trim(), "false");
+    // Accepted: planned, marked and warned.
+    let r = targets(&nix, &machine(K1, " ssh.acceptLockout = true;"), &extra);
+    let v: serde_json::Value = serde_json::from_str(r.expect_ok()).unwrap();
+    assert_eq!(v["web"]["lockout"], json!(true), "{}", v["web"]);
+    assert_eq!(
+        lockout_warnings(&v),
+        ["lockout (accepted): none of the 1 offered identities is among root's authorizedKeys"],
+    );
 }

@@ -255,13 +255,11 @@ fn ssh_targets(host: &dyn Host, a: &[Node<'_>]) -> Result<Value> {
     // Validated as it crossed (or found valid before, as `lib.plan`'s
     // network is); the defaults the targets depend on (ssh.user, ssh.port)
     // are applied where they are read, without a defaulted copy.
-    crate::model::network::assert_valid(
-        network,
-        Source {
-            under: Some("network"),
-            ..Source::arg(host, 0)
-        },
-    )?;
+    let source = Source {
+        under: Some("network"),
+        ..Source::arg(host, 0)
+    };
+    crate::model::network::assert_valid(network, source)?;
     let cfg = args.ssh_config;
     let cfg_text = cfg.as_ref().map(|c| c.content(host)).transpose()?;
     let ssh_dir = ssh_dir_arg(args.ssh_dir, cfg.as_ref().and_then(FileArg::path));
@@ -278,7 +276,7 @@ fn ssh_targets(host: &dyn Host, a: &[Node<'_>]) -> Result<Value> {
         known_hosts: known,
         local: &local,
     };
-    targets::ssh_targets(host, network, &inputs)
+    targets::ssh_targets(host, network, &inputs, source)
 }
 
 pub const SSH_TARGETS: Builtin = Builtin {
@@ -302,9 +300,14 @@ pub const SSH_TARGETS: Builtin = Builtin {
 
     `host`, `user`, `opts` and `hostPublicKey` plug into nixops4-nixos's
     `ssh.host`, `ssh.user`, `ssh.opts` and `ssh.hostPublicKey`.
-    `lockout = true` (with a warning) when the machine declares
-    `authorizedKeys` and none of the identities ssh would offer (their
-    readable `.pub` halves) is among them; `null` when it cannot be told.
+    A machine that declares `authorizedKeys` none of which is among the
+    identities ssh would offer from here (their readable `.pub` halves) is
+    refused, catchably, with where its `authorizedKeys` were written: a
+    deploy would lock you out. `ssh.acceptLockout = true` on the machine
+    accepts it (another identity deploys): then `lockout = true`, with a
+    warning. `lockout` is `false` when an offered identity is authorized,
+    `null` when it cannot be told (no `authorizedKeys`, or no readable
+    `.pub`, with a warning).
     `local` is as for `resolveSshConfig` (required in pure evaluation).
 
     ```nix

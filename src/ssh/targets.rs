@@ -13,6 +13,8 @@ use super::config::{self, Local};
 use super::known_hosts;
 use crate::error::{Error, Result};
 use crate::host::Host;
+use crate::model::attr_path::AttrPath;
+use crate::model::violation::{report, Source, Violation};
 use crate::tree::Node;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
@@ -68,13 +70,22 @@ fn pub_keys(host: &dyn Host, files: &[String], home: &str) -> (Vec<String>, usiz
 /// `{ <machine> = { host; hostname; port; user; identityFiles; proxyJump;
 /// opts; hostPublicKey; storeUri; lockout; warnings; }; }`.
 /// `network` must be valid (`model::network::assert_valid`).
-pub fn ssh_targets(host: &dyn Host, network: Node<'_>, inputs: &Inputs) -> Result<Value> {
+/// A lockout (authorized keys without any offered identity) is refused
+/// with the machine's `ssh.authorizedKeys` position in `source`, unless
+/// the machine says `ssh.acceptLockout = true`.
+pub fn ssh_targets(
+    host: &dyn Host,
+    network: Node<'_>,
+    inputs: &Inputs,
+    source: Source,
+) -> Result<Value> {
     let machines = network.get("machines");
     let known = known_hosts::Files::parse(&inputs.known_hosts);
     // One config for every machine: split into lines once.
     let config_cache = config::ConfigCache::default();
     let mut out = Map::new();
     let mut revoked_only = Vec::new();
+    let mut lockouts = Vec::new();
     for (name, m) in machines.into_iter().flat_map(Node::members) {
         let addr = address(network, name, m);
         let (cfg_text, cfg_name) = inputs.ssh_config.unwrap_or(("", "<no ssh_config>"));
@@ -162,10 +173,27 @@ pub fn ssh_targets(host: &dyn Host, network: Node<'_>, inputs: &Inputs) -> Resul
                 Value::Null
             } else {
                 let locked = !offered.iter().any(|k| authorized.contains(k));
-                if locked {
+                let accepted = m
+                    .at(&["ssh", "acceptLockout"])
+                    .and_then(Node::as_bool)
+                    .unwrap_or(false);
+                if locked && accepted {
                     warnings.push(format!(
-                        "lockout: none of the {} offered identities is among {user}'s authorizedKeys; a deploy would lock you out",
+                        "lockout (accepted): none of the {} offered identities is among {user}'s authorizedKeys",
                         offered.len()
+                    ));
+                } else if locked {
+                    lockouts.push(Violation::rule(
+                        AttrPath::root()
+                            .join("machines")
+                            .join(name)
+                            .join("ssh")
+                            .join("authorizedKeys"),
+                        "lockout",
+                        format!(
+                            "none of the identities ssh offers from here ({}) is among {user}'s authorizedKeys, so a deploy would lock you out: add the public key of one of them, or write ssh.acceptLockout = true if another identity deploys",
+                            identity.join(", ")
+                        ),
                     ));
                 }
                 json!(locked)
@@ -230,6 +258,13 @@ pub fn ssh_targets(host: &dyn Host, network: Node<'_>, inputs: &Inputs) -> Resul
     }
     if !revoked_only.is_empty() {
         return Err(Error::invalid(revoked_only.join("\n")));
+    }
+    if !lockouts.is_empty() {
+        source.locate(&mut lockouts);
+        return Err(Error::invalid(report(
+            "a deploy would lock you out",
+            &lockouts,
+        )));
     }
     Ok(Value::Object(out))
 }
