@@ -674,12 +674,40 @@ in
             "  exclude  ${if p.exclude == [ ] then "-" else concatStringsSep " " p.exclude}"
             "  units    ${if p.units == { } then "-" else concatStringsSep " " (attrNames p.units)}"
           ]
-          ++ map (w: "  warning  ${w}") p.warnings
+          ++ map (w: "  warning  ${w}") (builtins.filter (w: !(shared w)) p.warnings)
         );
+      # A warning that several machines share is said once, after them,
+      # with the machines it holds for.
+      byWarning = builtins.groupBy (x: x.warning) (
+        builtins.concatLists (
+          attrValues (
+            mapAttrs (
+              name: p:
+              map (warning: {
+                inherit name warning;
+              }) p.warnings
+            ) plan.machines
+          )
+        )
+      );
+      shared = w: length byWarning.${w} > 1;
+      sharedWarnings = builtins.filter shared (attrNames byWarning);
     in
     concatStringsSep "\n\n" (
       [ "network ${plan.network}: ${toString (length (attrNames plan.machines))} machine(s)" ]
       ++ attrValues (mapAttrs machine plan.machines)
+      ++ (
+        if sharedWarnings == [ ] then
+          [ ]
+        else
+          [
+            (concatStringsSep "\n" (
+              map (
+                w: "warning for machines ${concatStringsSep ", " (map (x: x.name) byWarning.${w})}:\n  ${w}"
+              ) sharedWarnings
+            ))
+          ]
+      )
     )
     + "\n";
 }

@@ -434,3 +434,35 @@ fn a_plan_validates_its_network_once() {
         r.stderr
     );
 }
+
+#[test]
+fn a_warning_several_machines_share_is_said_once() {
+    let nix = Nix::new();
+    let out = nix.value_impure(&format!(
+        r#"let jen = import {}/nix {{ }}; in jen.lib.formatPlan (jen.lib.plan {{
+             network = {{ name = "n"; tld = "lan"; machines = {{
+               a = {{ provider.type = "virtualbox"; ssh.port = 2222; }};
+               b = {{ provider.type = "virtualbox"; ssh.port = 2222; }};
+               c = {{ provider.type = "virtualbox"; }};
+             }}; }};
+             local = {{ user = "me"; home = "/nonexistent"; hostname = "ci"; }}; }})"#,
+        project_root().display()
+    ));
+    let out = out.as_str().unwrap();
+    let store_uri = "storeUri cannot carry the port or jump host";
+    assert_eq!(out.matches(store_uri).count(), 1, "{out}");
+    assert!(
+        out.ends_with(&format!("\n\nwarning for machines a, b:\n  {store_uri}: `nix copy --to <storeUri>` takes them from NIX_SSHOPTS; set it to the target's opts\n")),
+        "{out}"
+    );
+    // A warning of one machine stays in its block.
+    for m in ["a", "b", "c"] {
+        assert!(
+            out.contains(&format!(
+                "  warning  no host key for {}{m}.lan",
+                if m == "c" { "" } else { "[" }
+            )),
+            "{m}: {out}"
+        );
+    }
+}

@@ -231,7 +231,7 @@ pub fn ssh_targets(
         }
         if port != 22 || jump.is_some() {
             warnings.push(
-                "storeUri cannot carry the port or jump host: pass them in NIX_SSHOPTS".into(),
+                "storeUri cannot carry the port or jump host: `nix copy --to <storeUri>` takes them from NIX_SSHOPTS; set it to the target's opts".into(),
             );
         }
         let store_uri = format!(
