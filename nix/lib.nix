@@ -111,7 +111,9 @@ let
         mount
         // {
           inherit (checked) union workDir;
-          dirs = writableDirsOf mount.static (mount.dynamic or [ ]);
+          dirs = writableDirsOf "the mount ${mount.name} (${
+            builtins.toJSON (builtins.unsafeDiscardStringContext (toString mount.static))
+          })" mount.static (mount.dynamic or [ ]);
         }
       )
     );
@@ -135,8 +137,32 @@ let
   # globs (it fails when the content ships dynamic files), giving the
   # directories its writable branch needs; none without dynamic globs.
   writableDirsOf =
-    static: dynamic:
-    if dynamic == [ ] then [ ] else (jen.checkStaticTree { inherit static dynamic; }).writableDirs;
+    at: static: dynamic:
+    if dynamic == [ ] then [ ] else (jen.checkStaticTree { inherit at static dynamic; }).writableDirs;
+
+  # `machines.<name>.sites.<domain>`, as the data model's messages name a
+  # site.
+  siteAt = name: d: "machines.${attrName name}.sites.${attrName d}";
+  attrName =
+    n:
+    if
+      builtins.match "[a-zA-Z_][a-zA-Z0-9_'-]*" n != null
+      && !(builtins.elem n [
+        "assert"
+        "else"
+        "if"
+        "in"
+        "inherit"
+        "let"
+        "or"
+        "rec"
+        "then"
+        "with"
+      ])
+    then
+      n
+    else
+      builtins.toJSON n;
 
   # mountUnit without its checks, for mounts checkStatePaths has passed
   # (their `union` and `workDir` as it answered), with `dirs`, the
@@ -285,11 +311,16 @@ let
   # Static trees must not ship files under their sites' dynamic paths;
   # each check also says which directories the writable branch needs.
   checkStatic =
-    orig: m:
+    name: orig: m:
     builtins.listToAttrs (
       map (d: {
         name = d;
-        value = writableDirsOf orig.sites.${d}.static m.sites.${d}.dynamic;
+        value =
+          let
+            static = orig.sites.${d}.static;
+            written = builtins.toJSON (builtins.unsafeDiscardStringContext (toString static));
+          in
+          writableDirsOf "${siteAt name d} (${written})" static m.sites.${d}.dynamic;
       }) (filter (d: m.sites.${d}.writable) (attrNames m.sites))
     );
 
@@ -329,9 +360,23 @@ let
     pkgs: original: targets: network: name: m:
     let
       orig = original.machines.${name};
-      statics = checkStatic orig m;
+      statics = checkStatic name orig m;
       given = machineMounts orig m statics;
-      state = jen.checkStatePaths { mounts = map checkable given; };
+      # Reported at the network's attributes (machines.<name>.sites.<d>.state).
+      state = jen.checkStatePaths {
+        mounts = map (
+          x:
+          checkable x
+          // {
+            at = [
+              "machines"
+              name
+              "sites"
+              x.name
+            ];
+          }
+        ) given;
+      };
       # The mounts with the union and work directory the check settled.
       mounts = genList (
         i:

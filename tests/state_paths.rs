@@ -124,7 +124,15 @@ fn the_example_plan_checks_static_trees() {
         .arg("report");
     let r = nix.run(c);
     let err = r.expect_err();
-    assert!(err.contains("jen: checkStaticTree:"), "{err}");
+    // The machine and the site, and the content as the network gives it.
+    assert!(
+        err.contains("jen: checkStaticTree: the static content of machines.www.sites.\"jekor.com\" (\"/nix/store/"),
+        "{err}"
+    );
+    assert!(
+        err.contains("-jekor.com\") holds 1 file under its dynamic paths, which a deploy would put over the writable data:\n"),
+        "{err}"
+    );
     assert!(err.contains("comments/test.json"), "{err}");
 }
 

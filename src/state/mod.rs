@@ -85,7 +85,7 @@ pub const CHECK_STATE_PATHS: Builtin = Builtin {
     doc: r#"
     Check union-mount layouts, `{ mounts; storeDir ? builtins.storeDir; }`,
     where each mount is `{ name; static; stateDir; mountPoint; owner ? null;
-    union ? "overlayfs"; workDir ? null; }`: read-only `static` store
+    union ? "overlayfs"; workDir ? null; at ? null; }`: read-only `static` store
     content with the writable `stateDir` over it, shown on `mountPoint`,
     through the kernel's overlayfs or unionfs-fuse. An overlayfs mount
     needs a work directory: `workDir`, or by default the state directory's
@@ -117,7 +117,10 @@ pub const CHECK_STATE_PATHS: Builtin = Builtin {
 
     Warning: a branch without owner (stays root's).
     `builtins.jen.statePathViolations` lists the violations without
-    raising.
+    raising. A mount may say where it is configured, `at = [ "machines"
+    "www" "sites" "jekor.com" ]` (as `jen.lib.plan` does): its violations
+    are then reported there, under the network's names
+    (`machines.www.sites."jekor.com".state`), not at `mounts[i].stateDir`.
 
     ```nix
     nix-repl> (builtins.jen.checkStatePaths { mounts = [ {
@@ -159,7 +162,7 @@ pub const CHECK_STATIC_TREE: Builtin = Builtin {
     name: "checkStaticTree",
     args: &["args"],
     doc: r#"
-    Check that static content, `{ static; dynamic = [ globs ]; }`, holds no
+    Check that static content, `{ static; dynamic = [ globs ]; at ? null; }`, holds no
     file under the paths declared dynamic (those only the writable branch
     may hold), since a deploy would put them over the production data.
     `static` is a path or a store path that exists locally; it is read
@@ -173,7 +176,10 @@ pub const CHECK_STATIC_TREE: Builtin = Builtin {
     (the glob's literal leading directories, and each directory of the
     tree the glob's files may go in). Raises a catchable error listing
     the offending files (the first 100, and how many more), or naming a
-    static file where such a directory must go.
+    static file where such a directory must go. `at` (optional) is what
+    those messages call the content instead of its path on disk (`lib.plan`
+    passes the site and its `static` as written:
+    `machines.www.sites."jekor.com" ("/nix/store/...-jekor.com")`).
 
     ```nix
     nix-repl> builtins.jen.checkStaticTree { static = ./site; dynamic = [ "comments/**" ]; }

@@ -56,9 +56,29 @@ struct Mount {
     #[serde(default)]
     union: Option<Union>,
     work_dir: Option<String>,
+    /// Where the mount is configured, as an attribute path
+    /// (`[ "machines" "www" "sites" "jekor.com" ]`, as `lib.plan` passes
+    /// it): its violations are then reported there, under the network's
+    /// names (`state` for `stateDir`), instead of at `mounts[i]`.
+    at: Option<Vec<String>>,
 }
 
 impl Mount {
+    /// Where field `field` of this mount (number `i`) is reported.
+    fn place(&self, i: usize, field: &str) -> AttrPath {
+        match &self.at {
+            None => AttrPath::root().join("mounts").join(i).join(field),
+            Some(at) => {
+                let base = at.iter().fold(AttrPath::root(), |p, s| p.join(s.as_str()));
+                match field {
+                    "name" => base,
+                    "stateDir" => base.join("state"),
+                    f => base.join(f),
+                }
+            }
+        }
+    }
+
     fn union(&self) -> Union {
         self.union.unwrap_or_default()
     }
@@ -93,12 +113,11 @@ fn examine(
 
     let mut found = Vec::new();
     let mut warnings = Vec::new();
-    let root = AttrPath::root().join("mounts");
     for (i, mount) in mounts.iter().enumerate() {
-        let at = root.join(i);
+        let at = |field: &str| mount.place(i, field);
         if !is_mount_name(&mount.name) {
             found.push(Violation::rule(
-                at.join("name"),
+                at("name"),
                 "name",
                 format!(
                     "the name {} must be non-empty ASCII letters, digits and . _ - + @, not starting with '-' or '.'",
@@ -107,38 +126,38 @@ fn examine(
             ));
         }
         if let Err(r) = path_policy::check_static_path(&mount.static_, &store_dir) {
-            found.push(Violation::rule(at.join("static"), r.rule, r.message));
+            found.push(Violation::rule(at("static"), r.rule, r.message));
         }
         for (k, p) in [
             ("stateDir", &mount.state_dir),
             ("mountPoint", &mount.mount_point),
         ] {
             if let Err(r) = path_policy::check_state_path(p, &store_dir) {
-                found.push(Violation::rule(at.join(k), r.rule, r.message));
+                found.push(Violation::rule(at(k), r.rule, r.message));
             }
         }
         match (&mount.work_dir, mount.union()) {
             (Some(_), Union::UnionfsFuse) => found.push(Violation::rule(
-                at.join("workDir"),
+                at("workDir"),
                 "work-dir",
                 "only an overlayfs mount has a work directory, and this one is unionfs-fuse: remove workDir, or set union = \"overlayfs\"".to_string(),
             )),
             (Some(w), Union::Overlayfs) => {
                 if let Err(r) = path_policy::check_state_path(w, &store_dir) {
-                    found.push(Violation::rule(at.join("workDir"), r.rule, r.message));
+                    found.push(Violation::rule(at("workDir"), r.rule, r.message));
                 }
             }
             (None, _) => {}
         }
         match &mount.owner {
             Some(u) if !is_user_name(u) => found.push(Violation::rule(
-                at.join("owner"),
+                at("owner"),
                 "user-name",
                 format!("{} is not a valid user name", path_policy::shown(u)),
             )),
             None => warnings.push(format!(
                 "{}: no owner, the writable branch stays owned by root",
-                at.join("stateDir")
+                at("stateDir")
             )),
             _ => {}
         }
@@ -148,9 +167,13 @@ fn examine(
     for (i, m) in mounts.iter().enumerate() {
         if let Some(j) = mounts[..i].iter().position(|o| o.name == m.name) {
             found.push(Violation::rule(
-                root.join(i).join("name"),
+                m.place(i, "name"),
                 "unique-name",
-                format!("the name \"{}\" is already used by mounts[{j}]", m.name),
+                format!(
+                    "the name \"{}\" is already used by {}",
+                    m.name,
+                    mounts[j].place(j, "name")
+                ),
             ));
         }
     }
@@ -160,15 +183,14 @@ fn examine(
         .iter()
         .enumerate()
         .flat_map(|(i, m)| {
-            let at = root.join(i);
             let work = m.effective_work_dir().map(|w| Place {
                 derived: m.work_dir.is_none(),
-                at: at.join("workDir"),
+                at: m.place(i, "workDir"),
                 path: w,
             });
             [
-                Some(Place::given(at.join("stateDir"), &m.state_dir)),
-                Some(Place::given(at.join("mountPoint"), &m.mount_point)),
+                Some(Place::given(m.place(i, "stateDir"), &m.state_dir)),
+                Some(Place::given(m.place(i, "mountPoint"), &m.mount_point)),
                 work,
             ]
             .into_iter()
@@ -218,7 +240,10 @@ impl Place {
     /// How a message names it.
     fn name(&self) -> String {
         if self.derived {
-            format!("{} (the work directory derived from its stateDir)", self.at)
+            format!(
+                "{} (the work directory derived from its state directory)",
+                self.at
+            )
         } else {
             self.at.to_string()
         }
@@ -499,7 +524,7 @@ mod tests {
                     mount("a", "/var/a", "/www/a"),
                     mount("b", "/var/a.overlay-work", "/www/b"),
                 ],
-                "mounts[1].stateDir: \"/var/a.overlay-work\" is also mounts[0].workDir (the work directory derived from its stateDir)",
+                "mounts[1].stateDir: \"/var/a.overlay-work\" is also mounts[0].workDir (the work directory derived from its state directory)",
             ),
             (
                 vec![
@@ -514,6 +539,27 @@ mod tests {
                     with(mount("b", "/var/b", "/www/b"), json!({"workDir": "/var/w"})),
                 ],
                 "mounts[1].workDir: \"/var/w\" is also mounts[0].workDir",
+            ),
+            // Where the mounts are configured: the network's names.
+            (
+                vec![
+                    with(
+                        mount("a.org", "/var/a", "/www/a"),
+                        json!({"workDir": "/var/b", "at": ["machines", "www", "sites", "a.org"]}),
+                    ),
+                    with(
+                        mount("b.org", "/var/b", "/www/b"),
+                        json!({"at": ["machines", "www", "sites", "b.org"]}),
+                    ),
+                ],
+                "machines.www.sites.\"b.org\".state: \"/var/b\" is also machines.www.sites.\"a.org\".workDir",
+            ),
+            (
+                vec![
+                    with(mount("a", "/var/a", "/www/a"), json!({"at": ["machines", "m", "sites", "a"]})),
+                    with(mount("a", "/var/b", "/www/b"), json!({"at": ["machines", "n", "sites", "a"]})),
+                ],
+                "machines.n.sites.a: the name \"a\" is already used by machines.m.sites.a",
             ),
         ];
         for (layout, expected) in rows {

@@ -40,6 +40,9 @@ struct Args {
     #[serde(rename = "static")]
     static_: FileArg,
     dynamic: Vec<String>,
+    /// What messages call the content instead of its path on disk
+    /// (`machines.www.sites."jekor.com" ("/nix/store/...-jekor.com")`).
+    at: Option<String>,
 }
 
 fn globs(patterns: &[String]) -> Result<GlobSet> {
@@ -129,7 +132,7 @@ fn dirs_for(pattern: &str, dirs: &[String]) -> Result<Vec<String>> {
 /// made: a static file is there, or it has characters the state-path
 /// policy refuses.
 fn writable_dirs(
-    root: &str,
+    content: &str,
     dynamic: &[String],
     dirs: &[String],
     non_dirs: &std::collections::BTreeSet<String>,
@@ -162,7 +165,7 @@ fn writable_dirs(
     }
     clashes.dedup();
     Err(Error::invalid(format!(
-        "the static content '{root}' and its dynamic paths do not fit:\n  {}",
+        "{content} and its dynamic paths do not fit:\n  {}",
         clashes.join("\n  ")
     )))
 }
@@ -183,6 +186,10 @@ pub fn check_static_tree(host: &dyn Host, arg: &Value) -> Result<Value> {
     }
     let set = globs(&a.dynamic)?;
     let root = root.trim_end_matches('/').to_string();
+    let content = match &a.at {
+        Some(at) => format!("the static content of {at}"),
+        None => format!("the static content '{root}'"),
+    };
 
     let mut files = 0usize;
     let mut offending = Vec::new();
@@ -190,11 +197,7 @@ pub fn check_static_tree(host: &dyn Host, arg: &Value) -> Result<Value> {
     let mut dirs: Vec<String> = Vec::new();
     let mut non_dirs: std::collections::BTreeSet<String> = Default::default();
     match host.file_type(if root.is_empty() { "/" } else { &root })? {
-        None => {
-            return Err(Error::invalid(format!(
-                "the static content '{root}' does not exist"
-            )))
-        }
+        None => return Err(Error::invalid(format!("{content} does not exist"))),
         Some(FileType::Directory) => {}
         // One file: nothing below it, nothing to prepare.
         Some(_) => return Ok(json!({ "static": root, "files": 1, "writableDirs": [] })),
@@ -228,13 +231,13 @@ pub fn check_static_tree(host: &dyn Host, arg: &Value) -> Result<Value> {
         }
     }
     if offending.is_empty() {
-        let needed = writable_dirs(&root, &a.dynamic, &dirs, &non_dirs)?;
+        let needed = writable_dirs(&content, &a.dynamic, &dirs, &non_dirs)?;
         return Ok(json!({ "static": root, "files": files, "writableDirs": needed }));
     }
     offending.sort();
     let n = offending.len();
     let mut msg = format!(
-        "the static content '{root}' holds {n} file{} under its dynamic paths, which a deploy would put over the writable data:",
+        "{content} holds {n} file{} under its dynamic paths, which a deploy would put over the writable data:",
         if n == 1 { "" } else { "s" }
     );
     for f in offending.iter().take(MAX_LISTED) {
