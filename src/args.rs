@@ -205,8 +205,11 @@ fn nix_message(root: &Value, at: &AttrPath, what: &str, message: &str) -> String
             Some(Segment::Attr(k)) if *k == name => AttrPath(at.0[..at.0.len() - 1].to_vec()),
             _ => at.clone(),
         };
+        let guess = crate::suggest::nearest(&name, names.iter().map(String::as_str))
+            .map(|g| format!(": did you mean '{g}'?"))
+            .unwrap_or_default();
         return format!(
-            "{} has an unexpected attribute '{name}' (expected: {})",
+            "{} has an unexpected attribute '{name}'{guess} (expected: {})",
             place(&parent),
             names.join(", ")
         );
@@ -333,7 +336,7 @@ mod tests {
             (json!({}), "the argument is missing the attribute 'mounts'"),
             (
                 json!({"mounts": [], "mount": 1}),
-                "the argument has an unexpected attribute 'mount' (expected: mounts, storeDir)",
+                "the argument has an unexpected attribute 'mount': did you mean 'mounts'? (expected: mounts, storeDir)",
             ),
             (
                 json!({"mounts": {}}),
@@ -349,7 +352,7 @@ mod tests {
             ),
             (
                 json!({"mounts": [{"name": "a", "nmae": 1}]}),
-                "mounts[0] has an unexpected attribute 'nmae' (expected: name, port, file, flag, count)",
+                "mounts[0] has an unexpected attribute 'nmae': did you mean 'name'? (expected: name, port, file, flag, count)",
             ),
             (
                 json!({"mounts": [{"name": "a", "port": 70000}]}),

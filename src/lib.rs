@@ -18,6 +18,7 @@ pub mod path_policy;
 pub mod provider;
 pub mod ssh;
 pub mod state;
+pub mod suggest;
 pub mod timing;
 pub mod tree;
 

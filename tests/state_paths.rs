@@ -284,11 +284,11 @@ fn a_misspelt_attribute_is_a_type_error_naming_it_and_the_builtin() {
     for (expr, want) in [
         (
             format!(r#"builtins.jen.checkStatePaths {{ mounts = [ {{ name = "a"; static = "{s}"; stateDir = "/var/a"; mountpoint = "/www/a"; }} ]; }}"#),
-            "jen: checkStatePaths: mounts[0] has an unexpected attribute 'mountpoint' (expected: name, static, stateDir, mountPoint, owner, union, workDir)",
+            "jen: checkStatePaths: mounts[0] has an unexpected attribute 'mountpoint': did you mean 'mountPoint'? (expected: name, static, stateDir, mountPoint, owner, union, workDir, at)",
         ),
         (
             r#"builtins.jen.checkStatePaths { mount = [ ]; }"#.to_string(),
-            "jen: checkStatePaths: the argument has an unexpected attribute 'mount' (expected: mounts, storeDir)",
+            "jen: checkStatePaths: the argument has an unexpected attribute 'mount': did you mean 'mounts'? (expected: mounts, storeDir)",
         ),
         (
             r#"builtins.jen.checkStaticTree { static = "/x"; dynamic = [ 1 ]; }"#.to_string(),
@@ -296,7 +296,7 @@ fn a_misspelt_attribute_is_a_type_error_naming_it_and_the_builtin() {
         ),
         (
             r#"builtins.jen.parseStorePath { path = "/x"; storedir = "/y"; }"#.to_string(),
-            "jen: parseStorePath: the argument has an unexpected attribute 'storedir' (expected: path, storeDir)",
+            "jen: parseStorePath: the argument has an unexpected attribute 'storedir': did you mean 'storeDir'? (expected: path, storeDir)",
         ),
         (
             r#"builtins.jen.knownHostKeys { knownHosts = [ "" 3 ]; host = "a"; }"#.to_string(),
@@ -304,7 +304,7 @@ fn a_misspelt_attribute_is_a_type_error_naming_it_and_the_builtin() {
         ),
         (
             r#"builtins.jen.resolveSshConfig { config = ""; host = "a"; local = { user = "me"; homedir = "/h"; }; }"#.to_string(),
-            "jen: resolveSshConfig: local has an unexpected attribute 'homedir' (expected: user, home, hostname, uid)",
+            "jen: resolveSshConfig: local has an unexpected attribute 'homedir': did you mean 'home'? (expected: user, home, hostname, uid)",
         ),
         (
             r#"builtins.jen.checkStatePaths [ [ ] ]"#.to_string(),

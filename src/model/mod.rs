@@ -69,8 +69,16 @@ pub const CHECK: Builtin = Builtin {
                    pointer = "/machines/www/ssh/port";
                    keyword = "maximum";
                    message = "70000 is greater than the maximum of 65535";
-                   schemaPath = "/properties/machines/..."; } ]; }
+                   schemaPath = "/properties/machines/...";
+                   pos = { file = "/home/me/net/www.nix"; line = 6; column = 3; };
+                   related = null; } ]; }
     ```
+
+    `pos` is where the value was written: the definition of the
+    attribute holding it, or the nearest enclosing one that has a
+    position (a list element: its list's), or `null` when Nix keeps none
+    (a set made by `builtins.fromJSON`). `related` is the other place of
+    a rule that relates two (`checkNetwork`'s), else `null`.
 
     *schema* is a JSON Schema written as a Nix set (or `true`/`false`), or
     a path to a `.json` file, read through Nix so that pure evaluation
@@ -137,13 +145,19 @@ pub const VALIDATE: Builtin = Builtin {
     doc: r#"
     Return *value* unchanged when it matches the JSON Schema *schema*;
     otherwise raise one error, catchable with `builtins.tryEval` like
-    `throw`, that lists every violation, one per line, as a Nix attribute
-    path and a message, and says how many there are:
+    `throw`, that says how many violations there are and gives each a
+    block: its Nix attribute path and message, and where the value was
+    written (the definition of its attribute, or the nearest enclosing
+    one that has a position):
 
     ```
     error: jen: validate: the value does not match its schema (2 violations):
-      machines.www.ssh.port: 70000 is greater than the maximum of 65535
-      machines.www.sites."jekor.com".state: "var/x" does not match "^(/[^/\u0000]+)+$"
+
+      port: 70000 is greater than the maximum of 65535
+        at /tmp/readme/net.nix:2:3
+
+      state: "var/jekor.com" does not match "^/"
+        at /tmp/readme/net.nix:3:3
     ```
 
     *schema* is as for `builtins.jen.check`.
@@ -210,7 +224,9 @@ pub const CHECK_NETWORK: Builtin = Builtin {
     `builtins.jen.validateNetwork` without raising: return
     `{ valid; errors; network; }` where `errors` lists every violation as
     `builtins.jen.check` does (rule violations have the rule's name as
-    `keyword`), and `network` is the network with defaults, or `null`
+    `keyword`; `pos` is where the value was written, `related` the other
+    place of a rule that relates two, with its own `pos`), and `network`
+    is the network with defaults, or `null`
     (when valid, the network's own values with the defaults added, string
     context kept, as `validateNetwork` returns it).
 

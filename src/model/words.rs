@@ -25,6 +25,7 @@
 use super::attr_path::{nix_attr_name, AttrPath};
 use super::schema::{violation_of, Validator};
 use super::violation::Violation;
+use crate::suggest::nearest;
 use crate::tree::Node;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, ValidationError};
@@ -124,26 +125,6 @@ fn or_list(items: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
-}
-
-/// The name among `known` nearest to `written`, if near enough to be a
-/// slip: the same but for case, or a few edits away (a third of the
-/// length, at least one).
-fn nearest<'k>(written: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
-    let lower = written.to_lowercase();
-    known
-        .into_iter()
-        .map(|k| {
-            let d = if k.to_lowercase() == lower {
-                0
-            } else {
-                strsim::damerau_levenshtein(&lower, &k.to_lowercase())
-            };
-            (d, k)
-        })
-        .filter(|(d, k)| *d <= (written.chars().count().max(k.len()) / 3).max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
 }
 
 /// What the object schema at `pointer` describes, for "is not an
