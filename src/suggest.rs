@@ -4,8 +4,8 @@
 //! (Damerau-Levenshtein: a swap of two letters is one edit).
 
 /// The name among `known` nearest to `written`, if near enough to be a
-/// slip: the same but for case, or a few edits away (a third of the
-/// length, at least one).
+/// slip: the same but for case, one the other cut short, or a few edits
+/// away (a third of the length, at least one).
 pub fn nearest<'k>(written: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
     let lower = written.to_lowercase();
     known
@@ -18,7 +18,13 @@ pub fn nearest<'k>(written: &str, known: impl IntoIterator<Item = &'k str>) -> O
             };
             (d, k)
         })
-        .filter(|(d, k)| *d <= (written.chars().count().max(k.len()) / 3).max(1))
+        .filter(|(d, k)| {
+            let k = k.to_lowercase();
+            // One is the other cut short (`homedir` for `home`).
+            let cut =
+                k.len().min(lower.len()) >= 3 && (k.starts_with(&lower) || lower.starts_with(&k));
+            cut || *d <= (written.chars().count().max(k.len()) / 3).max(1)
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
 }
@@ -42,5 +48,10 @@ mod tests {
             Some("mountPoint")
         );
         assert_eq!(nearest("stat", ["static", "state"]), Some("state"));
+        assert_eq!(
+            nearest("homedir", ["user", "home", "hostname"]),
+            Some("home")
+        );
+        assert_eq!(nearest("ho", ["home"]), None);
     }
 }
