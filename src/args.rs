@@ -3,7 +3,7 @@
 //!
 //! The plugin converts each Nix argument to JSON the way `builtins.toJSON`
 //! does (without copying paths to the store), except where a builtin
-//! declares an argument a *file argument* (see [`crate::builtins::Builtin`]):
+//! declares an argument a *file argument* (see [`crate::builtin::Builtin`]):
 //! there a Nix path value arrives as `{ "$path": "/abs/path" }`, so that the
 //! builtin can tell a file from a string of content and read the file
 //! through Nix's access rules.

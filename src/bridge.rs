@@ -7,7 +7,8 @@
 //! The core reaches files through the shim's `Host`, so Nix's own access
 //! rules (pure evaluation, `restrict-eval`, allowed paths) apply.
 
-use crate::builtins::{self, PathMode};
+use crate::builtin::{self, PathMode};
+use crate::builtins;
 use crate::error::{Error, ErrorKind, Result};
 use crate::host::FileType;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -189,13 +190,13 @@ fn call(index: usize, words: &[u64], text: &[u8], host: &ffi::Host) -> ffi::Outc
         }
     };
     match result {
-        Ok(builtins::Reply::Json(text)) => ffi::Outcome {
+        Ok(builtin::Reply::Json(text)) => ffi::Outcome {
             kind: ffi::Kind::Ok,
             text,
             tree: false,
             words: Vec::new(),
         },
-        Ok(builtins::Reply::Tree(tree)) => {
+        Ok(builtin::Reply::Tree(tree)) => {
             let (words, text) = tree.into_parts();
             ffi::Outcome {
                 kind: ffi::Kind::Ok,
@@ -210,7 +211,7 @@ fn call(index: usize, words: &[u64], text: &[u8], host: &ffi::Host) -> ffi::Outc
                 ErrorKind::Misuse => ffi::Kind::Misuse,
                 ErrorKind::Internal => ffi::Kind::Internal,
             };
-            tracing::debug!("{}: {}", builtins::kind_name(e.kind), e.message);
+            tracing::debug!("{}: {}", builtin::kind_name(e.kind), e.message);
             ffi::Outcome {
                 kind,
                 text: e.message,
@@ -221,13 +222,13 @@ fn call(index: usize, words: &[u64], text: &[u8], host: &ffi::Host) -> ffi::Outc
     }
 }
 
-/// [`builtins::call_tree`] with the shim's host, after the test trigger.
+/// [`builtin::call_tree`] with the shim's host, after the test trigger.
 fn call_inner(
     index: usize,
     words: &[u64],
     text: &[u8],
     host: &ffi::Host,
-) -> Result<builtins::Reply> {
+) -> Result<builtin::Reply> {
     let builtin = builtins::all()
         .get(index)
         .ok_or_else(|| Error::internal(format!("jen: no builtin number {index}")))?;
@@ -246,7 +247,7 @@ fn call_inner(
         kind: e.kind,
         message: format!("jen: {}: {}", builtin.name, e.message),
     })?;
-    builtins::call_tree(builtin, &NixHost(host), &tree)
+    builtin::call_tree(builtin, &NixHost(host), &tree)
 }
 
 /// The core's [`crate::host::Host`] over the shim's.

@@ -1,6 +1,6 @@
 //! Diagnostic builtins: what the other builtins see of a Nix value.
 
-use crate::builtins::{Builtin, PathMode, ResultMode, Run};
+use crate::builtin::{Builtin, PathMode, ResultMode, Run};
 use crate::error::Result;
 use crate::host::Host;
 use serde_json::Value;

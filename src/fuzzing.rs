@@ -5,6 +5,7 @@
 //! Each function takes arbitrary bytes and panics only on a finding: a
 //! panic inside the core, or a broken invariant checked here.
 
+use crate::builtin;
 use crate::builtins;
 use crate::error::ErrorKind;
 use crate::host::MemHost;
@@ -132,12 +133,12 @@ pub fn json_conversion(data: &[u8]) {
         ("/cfg/schema.json", r#"{"type":"object"}"#),
         ("/static/site/index.html", "<p>hi</p>"),
     ]);
-    match builtins::call_json(builtin, &host, args_json) {
-        Ok(builtins::Reply::Json(json)) => {
+    match builtin::call_json(builtin, &host, args_json) {
+        Ok(builtin::Reply::Json(json)) => {
             let back: Value = serde_json::from_str(&json).expect("the result is JSON");
             assert_eq!(back.to_string(), json, "the result changed on its way back");
         }
-        Ok(builtins::Reply::Tree(result)) => {
+        Ok(builtin::Reply::Tree(result)) => {
             let tree = result.tree().expect("the result is a well-formed tree");
             // Every anchor names a set of the arguments' tree (built as
             // call_json builds it).

@@ -7,6 +7,7 @@
 //! provider. Nothing here but `bridge` knows that Nix exists.
 
 pub mod args;
+pub mod builtin;
 pub mod builtins;
 pub mod depth;
 pub mod diag;

@@ -298,9 +298,34 @@ pub fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// Check that `store_dir` is usable: absolute, canonical, not `/`.
+pub fn check_store_dir(store_dir: &str) -> crate::error::Result<()> {
+    if store_dir != "/" && is_normalised(store_dir) {
+        Ok(())
+    } else {
+        Err(crate::error::Error::misuse(format!(
+            "the store directory '{store_dir}' must be an absolute, normalised path other than /"
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn store_dirs_must_be_canonical() {
+        for bad in [
+            "nix/store",
+            "/",
+            "/nix/store/",
+            "/nix//store",
+            "/nix/./store",
+        ] {
+            assert!(check_store_dir(bad).is_err(), "{bad}");
+        }
+        check_store_dir("/nix/store").unwrap();
+    }
 
     fn rule(p: &str) -> &'static str {
         match check_state_path(p, "/nix/store") {

@@ -7,9 +7,9 @@
 //! Exit status: 0 valid, 1 invalid input, 2 usage or I/O error.
 
 use clap::{Parser, Subcommand};
-use jen_builtins::builtins;
 use jen_builtins::host::FsHost;
 use jen_builtins::ErrorKind;
+use jen_builtins::{builtin, builtins};
 use serde_json::{json, Value};
 use std::io::Read;
 use std::process::ExitCode;
@@ -152,7 +152,7 @@ fn run(cli: &Cli) -> Result<ExitCode, (u8, String)> {
     let host = FsHost::default();
     let call = |name: &str, args: Vec<Value>| {
         let b = builtins::find(name).expect("builtin in the table");
-        builtins::call(b, &host, &args).map_err(|e| {
+        builtin::call(b, &host, &args).map_err(|e| {
             let code = if e.kind == ErrorKind::Invalid { 1 } else { 2 };
             (code, e.message)
         })

@@ -10,7 +10,7 @@ pub mod violation;
 pub mod words;
 
 use crate::args;
-use crate::builtins::{Builtin, PathMode, ResultMode, Run};
+use crate::builtin::{Builtin, PathMode, ResultMode, Run};
 use crate::error::{Error, Result};
 use crate::host::Host;
 use serde::Deserialize;

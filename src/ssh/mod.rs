@@ -8,7 +8,7 @@ pub mod probe;
 pub mod targets;
 
 use crate::args::{self, FileArg, FileList, Port};
-use crate::builtins::{Builtin, PathMode, ResultMode, Run};
+use crate::builtin::{Builtin, PathMode, ResultMode, Run};
 use crate::error::{Error, Result};
 use crate::host::Host;
 use crate::model::violation::Source;

@@ -8,7 +8,7 @@ pub mod store_path;
 pub mod union;
 
 use crate::args;
-use crate::builtins::{Builtin, PathMode, ResultMode, Run};
+use crate::builtin::{Builtin, PathMode, ResultMode, Run};
 use crate::error::Result;
 use crate::host::Host;
 use serde::Deserialize;
@@ -38,7 +38,7 @@ fn parse_store_path(host: &dyn Host, a: &[Value]) -> Result<Value> {
         }
     };
     let store_dir = store_dir.unwrap_or_else(|| host.store_dir());
-    store_path::check_store_dir(&store_dir)?;
+    crate::path_policy::check_store_dir(&store_dir)?;
     let dialect = store_path::Dialect::of_version(host.nix_version().as_deref());
     let parsed = store_path::parse_as(dialect, &store_dir, &path)?;
     store_path::check_stays_inside(&path, &parsed)?;

@@ -24,7 +24,6 @@
 //!
 //! Warning (not an error): a branch left owned by root.
 
-use super::store_path;
 use super::union::Union;
 use crate::args;
 use crate::error::{Error, Result};
@@ -108,7 +107,7 @@ fn examine(
 ) -> Result<(Vec<Mount>, Vec<Violation>, Vec<String>)> {
     let a: StatePaths = args::typed(arg, "the argument")?;
     let store_dir = a.store_dir.unwrap_or_else(|| default_store_dir.to_string());
-    store_path::check_store_dir(&store_dir)?;
+    crate::path_policy::check_store_dir(&store_dir)?;
     let mounts = a.mounts;
 
     let mut found = Vec::new();

@@ -365,17 +365,6 @@ fn parent(dir: &str) -> String {
     }
 }
 
-/// Check that `store_dir` is usable: absolute, canonical, not `/`.
-pub fn check_store_dir(store_dir: &str) -> Result<()> {
-    if store_dir != "/" && crate::path_policy::is_normalised(store_dir) {
-        Ok(())
-    } else {
-        Err(Error::misuse(format!(
-            "the store directory '{store_dir}' must be an absolute, normalised path other than /"
-        )))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -523,19 +512,5 @@ mod tests {
         // A multi-byte character straddling hash and name does not panic.
         assert!(parse("/nix/store", &format!("/nix/store/{H}éx")).is_err());
         assert!(parse("/nix/store", &format!("/nix/store/{}é-x", &H[..31])).is_err());
-    }
-
-    #[test]
-    fn store_dirs_must_be_canonical() {
-        for bad in [
-            "nix/store",
-            "/",
-            "/nix/store/",
-            "/nix//store",
-            "/nix/./store",
-        ] {
-            assert!(check_store_dir(bad).is_err(), "{bad}");
-        }
-        check_store_dir("/nix/store").unwrap();
     }
 }
