@@ -170,7 +170,7 @@ fn known_host_keys_agree_with_ssh_keygen() {
                 ssh_keygen_f(f, host, *port),
             ));
             let args = json!({ "knownHosts": { "$path": f.to_str().unwrap() }, "host": host, "port": port });
-            let mut v = jen_builtins::builtins::call(builtin, &host_fs, &[args])
+            let mut v = jen_builtins::builtin::call(builtin, &host_fs, &[args])
                 .unwrap_or_else(|e| panic!("{}: {}", f.display(), e.message));
             v.as_object_mut().unwrap().remove("warnings");
             core.push(v);

@@ -46,7 +46,7 @@ fn resolve_ssh_config_agrees_with_ssh_g() {
                 if let Some(u) = u {
                     args["user"] = serde_json::json!(u);
                 }
-                let core = jen_builtins::builtins::call(
+                let core = jen_builtins::builtin::call(
                     jen_builtins::builtins::find("resolveSshConfig").unwrap(),
                     &jen_builtins::host::FsHost::default(),
                     &[args],

@@ -1,5 +1,5 @@
 //! `ssh -G` parity through the core, no Nix: `resolveSshConfig` called
-//! the way the plugin calls it (`builtins::call`, the real filesystem)
+//! the way the plugin calls it (`builtin::call`, the real filesystem)
 //! against the real `ssh -G -F <config> [-l user] <host>` of
 //! openssh-client, over the hand-written corpus, the generated one and
 //! the real-world one (tests/data/ssh-corpus), each for several hosts
@@ -51,7 +51,7 @@ fn run(corpus: &[(String, String)], dir: &std::path::Path, t: &mut Tally) {
                     args["user"] = json!(u);
                 }
                 let want = ssh_g(&file, host, u);
-                let have = builtins::call(builtin, &host_fs, &[args]);
+                let have = jen_builtins::builtin::call(builtin, &host_fs, &[args]);
                 let what = format!("{name} {host} -l {u:?}");
                 match (want, have) {
                     (Some(w), Ok(h)) if w == h => t.agreed += 1,
