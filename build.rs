@@ -168,8 +168,7 @@ mod plugin {
         let mut b = cxx_build::bridge("src/bridge.rs");
         b.file("cpp/plugin.cc")
             .file("cpp/tree-writer.cc")
-            .file("cpp/tree-merge.cc")
-            .file("cpp/result-reader.cc");
+            .file("cpp/tree-merge.cc");
         match tc.get("cxx") {
             Some(cxx) => {
                 let flags = tc.get("cxxflags").cloned().unwrap_or_default();
@@ -220,9 +219,6 @@ mod plugin {
             "cpp/tree-merge.cc",
             "cpp/tree-merge.hh",
             "cpp/shared-values.hh",
-            "cpp/result-reader.cc",
-            "cpp/result-reader.hh",
-            "cpp/json-reader.hh",
             "cpp/compat.hh",
             "cpp/host.hh",
         ] {

@@ -1,12 +1,11 @@
 // plugin.cc: registers builtins.jen and runs each builtin call through the
 // Rust core. One generic primop implementation serves every builtin in the
 // core's table (src/builtins.rs): force the arguments and write them as the
-// core's value tree (tree-writer.hh), call Rust, read its answer back (JSON
-// text, or a tree with additions merged into the arguments: tree-merge.hh),
-// or raise the error at the call position.
+// core's value tree (tree-writer.hh), call Rust, read its answer back (a
+// tree of the same format, its additions merged into the arguments:
+// tree-merge.hh), or raise the error at the call position.
 #include "host.hh"
 #include "tree-writer.hh"
-#include "result-reader.hh"
 #include "tree-merge.hh"
 #include "jen-builtins/src/bridge.rs.h"
 
@@ -169,13 +168,10 @@ void callBuiltin(const Builtin & b, EvalState & state, PosIdx pos, Value ** args
     if (out.kind != Kind::Ok)
         raise(state, pos, out.kind, std::string(out.text));
 
-    phase.emplace(b, out.tree ? "read the result tree back, merged" : "read the result back");
+    phase.emplace(b, "read the result tree back");
     try {
-        if (out.tree)
-            readTree(state, pos, w, out.words.data(), out.words.size(),
-                     std::string_view(out.text.data(), out.text.size()), v);
-        else
-            readResult(state, pos, std::string_view(out.text.data(), out.text.size()), v);
+        readTree(state, pos, w, out.words.data(), out.words.size(), std::string_view(out.text.data(), out.text.size()),
+                 v);
     } catch (std::exception & ex) {
         raise(state, pos, Kind::Internal,
               "jen: " + b.name + ": internal error: the result cannot be read back: " + messageOf(ex));
@@ -220,44 +216,16 @@ const char * nixParseStorePathDoc = R"(
     ```
 )";
 
-/// builtins.jen.shimFromJSON: the shim's own JSON reader (the one that
-/// reads every builtin's answer back), the subject of a differential test
-/// against builtins.fromJSON.
-void shimFromJSON(EvalState & state, PosIdx pos, Value ** args, Value & v)
-{
-    auto text = state.forceStringNoCtx(*args[0], pos, "while evaluating the argument of builtins.jen.shimFromJSON");
-    try {
-        readResult(state, pos, text, v);
-    } catch (std::exception & ex) {
-        raise(state, pos, Kind::Invalid, "jen: shimFromJSON: " + messageOf(ex));
-    }
-}
-
-const char * shimFromJSONDoc = R"(
-    Test aid: parse JSON text with the reader the plugin uses to bring every
-    builtin's answer back into Nix, or raise a catchable error. The test
-    suite compares it with `builtins.fromJSON` over the JSON Schema Test
-    Suite's files and crafted edge cases; use `builtins.fromJSON` in
-    expressions.
-
-    ```nix
-    nix-repl> builtins.jen.shimFromJSON ''{"a": [1, 2.5, "é"]}''
-    { a = [ 1 2.5 "é" ]; }
-    ```
-)";
-
 /// The value of builtins.jen: a set of one primop per core builtin, plus
-/// `version` and the C++-only test aids `nixParseStorePath` and
-/// `shimFromJSON`.
+/// `version` and the C++-only test aid `nixParseStorePath`.
 void makeJenSet(EvalState & state, Value & v)
 {
     auto & t = table();
-    auto attrs = state.buildBindings(t.size() + 3);
+    auto attrs = state.buildBindings(t.size() + 2);
     // `builtins.jen.<name>`, a primop over `args` doing `impl`.
     auto add = [&](const std::string & name, std::vector<std::string> args, const char * doc, compat::PrimOpImpl impl) {
         attrs.alloc(name).mkPrimOp(new PrimOp(compat::makePrimOp("jen." + name, std::move(args), doc, std::move(impl))));
     };
-    add("shimFromJSON", {"text"}, shimFromJSONDoc, shimFromJSON);
     add("nixParseStorePath", {"path"}, nixParseStorePathDoc, nixParseStorePath);
     compat::mkString(state, attrs.alloc("version"), std::string(version()));
     for (auto & b : t) {

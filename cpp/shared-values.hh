@@ -1,9 +1,8 @@
-// shared-values.hh: the values a reader of a builtin's answer hands out
-// more than once, made once: null, true, false, and equal strings.
-//
-// Both readers (result-reader for JSON answers, tree-merge for trees) give
-// every occurrence of these the same Value; a result of 10,000 machines
-// holds tens of thousands of `false`, `"root"` and `"static"`.
+// shared-values.hh: the values the reader of a builtin's answer
+// (tree-merge) hands out more than once, made once: null, true, false,
+// and equal strings. Every occurrence of these is the same Value; a result
+// of 10,000 machines holds tens of thousands of `false`, `"root"` and
+// `"static"`.
 #pragma once
 
 #include "compat.hh"

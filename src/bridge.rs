@@ -26,11 +26,10 @@ mod ffi {
 
     struct Outcome {
         kind: Kind,
-        /// The result as JSON, the message, or the text of `words`.
+        /// The message, or the text of the result tree.
         text: String,
-        /// The result is a tree (`words`, `text`) whose anchored sets are
-        /// sets of the arguments with attributes added (`model::defaults`).
-        tree: bool,
+        /// The result tree (`crate::tree`), whose anchored sets are sets
+        /// of the arguments with attributes added (`model::defaults`).
         words: Vec<u64>,
     }
 
@@ -190,18 +189,11 @@ fn call(index: usize, words: &[u64], text: &[u8], host: &ffi::Host) -> ffi::Outc
         }
     };
     match result {
-        Ok(builtin::Reply::Json(text)) => ffi::Outcome {
-            kind: ffi::Kind::Ok,
-            text,
-            tree: false,
-            words: Vec::new(),
-        },
-        Ok(builtin::Reply::Tree(tree)) => {
+        Ok(tree) => {
             let (words, text) = tree.into_parts();
             ffi::Outcome {
                 kind: ffi::Kind::Ok,
                 text,
-                tree: true,
                 words,
             }
         }
@@ -215,7 +207,6 @@ fn call(index: usize, words: &[u64], text: &[u8], host: &ffi::Host) -> ffi::Outc
             ffi::Outcome {
                 kind,
                 text: e.message,
-                tree: false,
                 words: Vec::new(),
             }
         }
@@ -228,7 +219,7 @@ fn call_inner(
     words: &[u64],
     text: &[u8],
     host: &ffi::Host,
-) -> Result<builtin::Reply> {
+) -> Result<crate::tree::TreeBuf> {
     let builtin = builtins::all()
         .get(index)
         .ok_or_else(|| Error::internal(format!("jen: no builtin number {index}")))?;

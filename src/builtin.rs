@@ -105,28 +105,19 @@ fn call_with<A, T>(
     })
 }
 
-/// What [`call_tree`] answers.
-#[derive(Debug)]
-pub enum Reply {
-    /// The result as JSON text.
-    Json(String),
-    /// The result as a tree, anchored to the arguments'
-    /// ([`ResultMode::Tree`]).
-    Tree(TreeBuf),
-}
-
 /// Call `builtin` on its arguments as the shim sends them: a tree whose
-/// root is the list of the arguments. The result is the builtin's value
-/// as JSON text, or as a tree anchored to the arguments' when the builtin
-/// says so. Each phase is timed at `debug` level
+/// root is the list of the arguments. The result is a tree too, the one
+/// format that crosses back ([`crate::tree`]): the builtin's own, whose
+/// anchored sets add to the arguments' ([`ResultMode::Tree`]), or its
+/// value written as one. Each phase is timed at `debug` level
 /// ([`crate::timing`]).
-pub fn call_tree(builtin: &Builtin, host: &dyn Host, tree: &Tree) -> Result<Reply> {
+pub fn call_tree(builtin: &Builtin, host: &dyn Host, tree: &Tree) -> Result<TreeBuf> {
     use crate::timing::phase;
     let nodes: Vec<Node> = tree.root().elements().collect();
     let reply = match (builtin.result, builtin.run) {
         (ResultMode::Tree(run), _) => {
             let _run = phase(builtin.name, "run and write the result tree");
-            Reply::Tree(call_with(builtin, run, host, &nodes)?)
+            call_with(builtin, run, host, &nodes)?
         }
         (ResultMode::Value, run) => {
             let value = match run {
@@ -145,12 +136,12 @@ pub fn call_tree(builtin: &Builtin, host: &dyn Host, tree: &Tree) -> Result<Repl
                     value?
                 }
             };
-            let write = phase(builtin.name, "write the result");
-            let json = value.to_string();
+            let write = phase(builtin.name, "write the result tree");
+            let out = TreeBuf::from_value(&value);
             drop(write);
             let _free = phase(builtin.name, "free the result");
             drop(value);
-            Reply::Json(json)
+            out
         }
     };
     Ok(reply)
@@ -159,7 +150,7 @@ pub fn call_tree(builtin: &Builtin, host: &dyn Host, tree: &Tree) -> Result<Repl
 /// [`call_tree`] on the arguments as one JSON array (the fuzz targets'
 /// way in): nesting beyond [`crate::depth::MAX_DEPTH`] is refused before
 /// parsing.
-pub fn call_json(builtin: &Builtin, host: &dyn Host, args_json: &str) -> Result<Reply> {
+pub fn call_json(builtin: &Builtin, host: &dyn Host, args_json: &str) -> Result<TreeBuf> {
     // The arguments arrive as one JSON array: one level more than the values.
     let depth = crate::depth::depth(args_json).saturating_sub(1);
     if depth > crate::depth::MAX_DEPTH {

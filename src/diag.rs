@@ -11,7 +11,8 @@ pub const ECHO: Builtin = Builtin {
     args: &["value"],
     doc: r#"
     Return *value* after a round trip through jen-builtins: Nix value →
-    the value tree the plugin hands to Rust → JSON → Nix value. What
+    the value tree the plugin hands to Rust → a value tree back → Nix
+    value. What
     comes back is what every other `builtins.jen` function sees of its
     arguments (the tree holds exactly what `builtins.toJSON` would
     write):

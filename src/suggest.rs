@@ -4,8 +4,8 @@
 //! (Damerau-Levenshtein: a swap of two letters is one edit).
 
 /// The name among `known` nearest to `written`, if near enough to be a
-/// slip: the same but for case, one the other cut short, or a few edits
-/// away (a third of the length, at least one).
+/// slip: the same but for case, one the other cut short by up to three
+/// letters, or a few edits away (a third of the length, at least one).
 pub fn nearest<'k>(written: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
     let lower = written.to_lowercase();
     known
@@ -20,9 +20,16 @@ pub fn nearest<'k>(written: &str, known: impl IntoIterator<Item = &'k str>) -> O
         })
         .filter(|(d, k)| {
             let k = k.to_lowercase();
-            // One is the other cut short (`homedir` for `home`).
-            let cut =
-                k.len().min(lower.len()) >= 3 && (k.starts_with(&lower) || lower.starts_with(&k));
+            // One is the other cut short by a few letters (`homedir` for
+            // `home`; not `nonesuch` for `none`).
+            let (short, long) = if k.len() < lower.len() {
+                (&k, &lower)
+            } else {
+                (&lower, &k)
+            };
+            let cut = short.len() >= 3
+                && long.len() - short.len() <= 3
+                && long.starts_with(short.as_str());
             cut || *d <= (written.chars().count().max(k.len()) / 3).max(1)
         })
         .min_by_key(|(d, _)| *d)
@@ -53,5 +60,6 @@ mod tests {
             Some("home")
         );
         assert_eq!(nearest("ho", ["home"]), None);
+        assert_eq!(nearest("nonesuch", ["none", "ovh"]), None);
     }
 }
