@@ -112,7 +112,8 @@ pub fn store_path(data: &[u8]) {
 /// The JSON path from the shim into the core and back: `data` is the
 /// argument array as the shim would send it, for the builtin its first
 /// byte picks. Valid JSON must give a result or an input error, never an
-/// internal error, and the result must survive the trip back as JSON text.
+/// internal error, and the result must be a well-formed tree whose
+/// anchors name sets of the arguments.
 pub fn json_conversion(data: &[u8]) {
     let Some((&pick, rest)) = data.split_first() else {
         return;
