@@ -7,7 +7,7 @@
 #include "host.hh"
 #include "tree-writer.hh"
 #include "tree-merge.hh"
-#include "jen-builtins/src/bridge.rs.h"
+#include "jen-plugin/src/lib.rs.h"
 
 #include <algorithm>
 #include <charconv>

@@ -19,7 +19,7 @@
  * and Nix then loads every entry in it, a subdirectory too, and fails.)
  *
  * A backend's file name is its record: `nix-<version>-<c++ library>.so`,
- * written by build.rs from the Nix it compiled against. The rules:
+ * written by plugin/build.rs from the Nix it compiled against. The rules:
  *
  *   - the same release and C++ library: load it;
  *   - the same series (major.minor) and C++ library, another patch

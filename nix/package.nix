@@ -15,10 +15,17 @@
 }:
 rustPlatform.buildRustPackage {
   pname = "jen-builtins";
-  version = (builtins.fromTOML (builtins.readFile ../Cargo.toml)).package.version;
+  version = (builtins.fromTOML (builtins.readFile ../Cargo.toml)).workspace.package.version;
   src = lib.cleanSource ../.;
   cargoLock.lockFile = ../Cargo.lock;
-  buildFeatures = [ "plugin" ];
+  # The plugin and the CLI, two packages of the workspace (the core is
+  # built as their dependency).
+  cargoBuildFlags = [
+    "-p"
+    "jen-plugin"
+    "-p"
+    "jen-cli"
+  ];
   nativeBuildInputs = [ pkg-config ];
   buildInputs = [
     nix
@@ -29,15 +36,16 @@ rustPlatform.buildRustPackage {
   # yet, so it runs through scripts/test instead.
   doCheck = false;
   env.JEN_NIX_PREFIX = "${nix}";
-  # build.rs lays out target/<triple>/<profile>/jen-plugin/ (lib/ with the
-  # loader, libexec/jen-builtins/ with a link to the backend under its
-  # record); cargo's install step has put the backend cdylib in lib/.
+  # plugin/build.rs lays out target/<triple>/<profile>/jen-plugin/ (lib/
+  # with the loader, libexec/jen-builtins/ with a link to the backend under
+  # its record); cargo's install step has put the backend cdylib,
+  # libjen_plugin.so, in lib/.
   postInstall = ''
     plugin=$(find target -path '*/jen-plugin/lib/libjen_builtins.so' -printf '%h\n' | head -n 1)
     [ -n "$plugin" ] || { echo "jen-plugin/lib/ not found under target/" >&2; exit 1; }
     backend=$(basename "$plugin"/../libexec/jen-builtins/nix-*.so)
     mkdir -p $out/libexec/jen-builtins
-    mv $out/lib/libjen_builtins.so "$out/libexec/jen-builtins/$backend"
+    mv $out/lib/libjen_plugin.so "$out/libexec/jen-builtins/$backend"
     install -m 0755 "$plugin/libjen_builtins.so" $out/lib/libjen_builtins.so
   '';
   meta = {

@@ -1,10 +1,12 @@
 //! # jen-builtins
 //!
-//! The Rust core of `builtins.jen`: pure functions over `serde_json::Value`
-//! that validate a jen network, resolve its SSH targets and check its
-//! state paths. The same functions serve the Nix plugin (through
-//! `bridge`, with the `plugin` feature), the `jen` CLI and the NixOps4
-//! provider. Nothing here but `bridge` knows that Nix exists.
+//! The Rust core of `builtins.jen`: pure functions over typed arguments
+//! (value trees and `serde_json::Value`s) that validate a jen network,
+//! resolve its SSH targets and check its state paths. The same functions
+//! serve the Nix plugin (`plugin/`: the C++ shim, the cxx bridge and the
+//! loader), the `jen` CLI and the NixOps4 provider (`cli/`). Nothing here
+//! knows that Nix exists: what a builtin may ask of its evaluation goes
+//! through [`host::Host`].
 
 pub mod args;
 pub mod builtin;
@@ -16,15 +18,11 @@ pub mod fuzzing;
 pub mod host;
 pub mod model;
 pub mod path_policy;
-pub mod provider;
 pub mod ssh;
 pub mod state;
 pub mod suggest;
 pub mod timing;
 pub mod tree;
-
-#[cfg(feature = "plugin")]
-mod bridge;
 
 pub use error::{Error, ErrorKind, Result};
 

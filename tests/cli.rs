@@ -1,11 +1,13 @@
 //! The `jen` CLI on good and bad files: output, `--json`, exit status
 //! (0 valid, 1 invalid, 2 usage or I/O error).
 
+mod common;
+use common::jen_bin;
 use serde_json::{json, Value};
 use std::process::{Command, Stdio};
 
 fn jen(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_jen"));
+    let mut c = Command::new(jen_bin());
     c.args(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -177,7 +179,7 @@ fn a_closed_output_ends_quietly() {
         json!({ "name": "n", "machines": machines }).to_string(),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jen"))
+    let mut child = Command::new(jen_bin())
         .args(["ssh-targets", "--json", file.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

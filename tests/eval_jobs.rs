@@ -4,7 +4,6 @@
 //! forked workers with `--option plugin-files`. Every good machine's job
 //! succeeds, every broken one reports its own violations, a worker
 //! restarted by `--max-memory-size` still has `builtins.jen`.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

@@ -2,7 +2,6 @@
 //! checks what can be: it parses, and its outputs evaluate with the
 //! project's Nix against a stand-in nixpkgs (tests/data/fake-nixpkgs.nix)
 //! to the listed attributes, built from the right parts.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;
@@ -46,7 +45,7 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
           packages = builtins.attrNames pkgs;
           systems = builtins.attrNames outs.packages;
           name = pkgs.default.name;
-          features = pkgs.default.args.buildFeatures;
+          packages_built = pkgs.default.args.cargoBuildFlags;
           prefix = pkgs.default.args.env.JEN_NIX_PREFIX;
           prefix_2_28 = pkgs.jen-builtins-nix_2_28.args.env.JEN_NIX_PREFIX;
           wrapper = pkgs.nix-with-jen.script;
@@ -111,7 +110,11 @@ fn flake_outputs_evaluate_against_a_stand_in_nixpkgs() {
         v["name"],
         json!(format!("jen-builtins-{}", env!("CARGO_PKG_VERSION")))
     );
-    assert_eq!(v["features"], json!(["plugin"]));
+    // The plugin and the CLI, each a package of the workspace.
+    assert_eq!(
+        v["packages_built"],
+        json!(["-p", "jen-plugin", "-p", "jen-cli"])
+    );
     assert_eq!(
         v["prefix"],
         "/nix/store/00000000000000000000000000000000-nix-2.31.2"

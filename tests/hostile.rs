@@ -2,7 +2,6 @@
 //! position, each hostile value. Each run must end with a correct result
 //! or a Nix error (exit 1, `error:`); never a signal, an abort, a hang or
 //! a Rust panic message.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

@@ -6,7 +6,6 @@
 //! the standard's default (format is an annotation); `resources` carries
 //! the suite's `remotes/` under `http://localhost:1234/`, since nothing is
 //! ever fetched during evaluation. Skips when `../shared` is absent (fails instead under `CI=true`).
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

@@ -15,7 +15,6 @@
 //! version cannot be read, Determinate Nix, Lix and a libc++ Nix are
 //! told apart, and a backend that fails to load or has no entry is
 //! declined without harm.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

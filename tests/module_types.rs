@@ -3,7 +3,6 @@
 //! Fediversity-style data model declared as one `jsonSchema` option
 //! reports every violation at once, where the module system's own types
 //! stop at the first.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

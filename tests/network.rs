@@ -1,7 +1,6 @@
 //! The jen data model and the Nix library, evaluated by the real Nix:
 //! validateNetwork's defaults and all-at-once errors, schema files read
 //! through Nix, the example network's plan, the missing-plugin message.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;
@@ -359,7 +358,7 @@ fn validate_network_merges_exactly_the_defaults_the_core_computes() {
         let merged = eval(format!("builtins.jen.validateNetwork ({net})"));
         let checked = eval(format!("(builtins.jen.checkNetwork ({net})).network"));
         let plain = eval(net.clone());
-        let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_jen"))
+        let mut cli = std::process::Command::new(jen_bin())
             .args(["--json", "check-network", "-"])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())

@@ -16,7 +16,6 @@
 //! The deployment calls `builtins.jen` (lib.plan) inside nixops4's
 //! evaluator, which is started through `nix/nixops4/nixops4-eval-with-jen`
 //! (the plugin preloaded, since nixops4-eval never loads `plugin-files`).
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;
@@ -140,7 +139,7 @@ impl Deployment {
             lib = self.lib.display(),
             src = self.src.display(),
             local = nix_str(&self.bin.join("nixops4-resources-local").to_string_lossy()),
-            jen = nix_str(env!("CARGO_BIN_EXE_jen")),
+            jen = nix_str(&jen_bin().display().to_string()),
             key = nix_str(&self.key.to_string_lossy()),
             root = nix_str(&self.state_root.path().to_string_lossy()),
         );

@@ -1,6 +1,5 @@
 //! The plugin loads into the real Nix and `builtins.jen` works end to end:
 //! registration, the JSON round trip, the three error kinds, `:doc`.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

@@ -5,7 +5,6 @@
 //! `sshTargets` (a network under an attribute), and a user schema's
 //! violations through `check` and `validate`. The expected positions are
 //! found in the files by the text of the definition, not written down.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

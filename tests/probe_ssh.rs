@@ -1,5 +1,4 @@
 //! probeSsh against a real sshd on loopback, a closed port, and pure mode.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{bare_key, conformance, fingerprint, keygen, project_root, Sshd};
+use common::{bare_key, conformance, fingerprint, jen_bin, keygen, project_root, Sshd};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::MetadataExt;
@@ -73,7 +73,7 @@ struct Provider {
 
 impl Provider {
     fn start() -> Provider {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_jen"))
+        let mut child = Command::new(jen_bin())
             .arg("nixops4-provider")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

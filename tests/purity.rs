@@ -2,7 +2,6 @@
 //! `.ssh/config` and `known_hosts` would change the answer must not be
 //! seen; with restrict-eval, file arguments outside the allowed paths are
 //! refused the way builtins.readFile refuses them.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

@@ -5,7 +5,6 @@
 //! tree, read back into Nix), every value `builtins.fromJSON` makes of the
 //! JSON files of `../shared/conformance` (skipped without it, failing
 //! under CI) and of crafted edge cases comes back equal, of the same types.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

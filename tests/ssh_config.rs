@@ -2,7 +2,6 @@
 //! `ssh -G -F <config> [-l user] <host>` (openssh-client) over a corpus of
 //! ssh_config files, each resolved for several hosts. The listed options
 //! must agree exactly; a config ssh rejects must be rejected too.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::ssh_corpus::*;

@@ -1,6 +1,5 @@
 //! sshTargets in the real Nix: addresses, ports, jump hosts, host keys
 //! (found, missing, revoked) and the lockout check.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

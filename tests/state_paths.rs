@@ -1,7 +1,6 @@
 //! checkStatePaths and checkStaticTree in the real Nix: Nix paths go to the
 //! store, store strings with context are read where the store really is,
 //! files are read under Nix's access rules, failures are catchable.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

@@ -3,7 +3,6 @@
 //! generated corpus: valid paths, edge cases, and every single-character
 //! substitution, deletion and insertion of several valid paths. Both run in
 //! the same evaluation; they must agree on acceptance and on every part.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

@@ -21,7 +21,6 @@
 //! fails the start; stop unmounts; the store paths still verify; a branch
 //! written through the other union is refused; a symbolic link at the
 //! state directory, the work directory or the mount point is refused.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;
@@ -126,7 +125,7 @@ impl Machine {
         }
         let bin = r.join("pkgs/jen-builtins/bin");
         std::fs::create_dir_all(&bin).unwrap();
-        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_jen"), bin.join("jen")).unwrap();
+        std::os::unix::fs::symlink(jen_bin(), bin.join("jen")).unwrap();
         // Two sites' static content.
         for (site, files, dirs) in [
             (
@@ -302,7 +301,7 @@ fn as_owner(script: &str) -> bool {
 /// `jen masking` of a branch for `union`: its exit status, and its
 /// standard output followed by its standard error.
 fn jen_masking(union: Union, stat: &str, state: &Path, json: bool) -> (i32, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_jen"));
+    let mut c = Command::new(jen_bin());
     if json {
         c.arg("--json");
     }

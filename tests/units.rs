@@ -6,7 +6,6 @@
 //! `programs.fuse`). Every command a unit runs must be an absolute store
 //! path or a shell builtin, since a NixOS unit's PATH has none of
 //! `mkdir`, `chown`, `id`, `unionfs` or `umount`.
-#![cfg(feature = "plugin")]
 
 mod common;
 use common::*;

@@ -1,11 +1,11 @@
 //! Running the project's real Nix with the plugin, in a throwaway state
 //! directory and store, for the integration tests.
 //!
-//! Nix comes from the prefix the plugin was built against (build.rs's
-//! `JEN_NIX_PREFIX`: `/opt/jen-nix/$JEN_NIX_VERSION`, built by
-//! `scripts/install-nix`), so a test never loads a plugin into another
-//! release; the plugin is the `libjen_builtins.so` that cargo
-//! built beside the test binary (`cargo test --features plugin`).
+//! Nix comes from the prefix the plugin is built against
+//! (`$JEN_NIX_PREFIX`, by default `/opt/jen-nix/$JEN_NIX_VERSION`, built
+//! by `scripts/install-nix`), so a test never loads a plugin into another
+//! release; the plugin and the `jen` CLI are the ones [`ensure_built`]
+//! builds into the test binary's own target directory and profile.
 #![allow(dead_code)]
 
 pub mod ssh_corpus;
@@ -14,15 +14,12 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 pub fn nix_prefix() -> PathBuf {
-    match option_env!("JEN_NIX_PREFIX") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(std::env::var("JEN_NIX_PREFIX").unwrap_or_else(|_| {
-            format!(
-                "/opt/jen-nix/{}",
-                std::env::var("JEN_NIX_VERSION").unwrap_or_else(|_| "2.26.3".into())
-            )
-        })),
-    }
+    PathBuf::from(std::env::var("JEN_NIX_PREFIX").unwrap_or_else(|_| {
+        format!(
+            "/opt/jen-nix/{}",
+            std::env::var("JEN_NIX_VERSION").unwrap_or_else(|_| "2.26.3".into())
+        )
+    }))
 }
 
 /// The Nix release under test: the prefix's last component
@@ -34,36 +31,88 @@ pub fn nix_version() -> String {
         .unwrap_or_default()
 }
 
+/// `target/<profile>/` of this test run: the test binary lies in its
+/// `deps/`.
+pub fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps/<test>")
+        .to_path_buf()
+}
+
+/// Build the plugin (`plugin/`) and the CLI (`cli/`) into this run's
+/// target directory and profile, once per test binary: the integration
+/// tests run them as users do, and cargo builds a package's tests, not
+/// its workspace siblings. A no-op when they are current.
+pub fn ensure_built() {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| {
+        let profile = profile_dir();
+        let target = profile.parent().expect("target/").to_path_buf();
+        let mut c = Command::new(env!("CARGO"));
+        c.args(["build", "--locked", "-p", "jen-plugin", "-p", "jen-cli"])
+            .env("CARGO_TARGET_DIR", &target)
+            .current_dir(project_root());
+        if profile.file_name().is_some_and(|n| n == "release") {
+            c.arg("--release");
+        }
+        let out = c.output().expect("run cargo build");
+        assert!(
+            out.status.success(),
+            "cargo build -p jen-plugin -p jen-cli failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+}
+
 /// The plugin as users load it, for this test run: the loader in
-/// `target/<profile>/jen-plugin/lib/` (build.rs lays it out), whose
-/// `../libexec/jen-builtins/` holds the backend that `cargo test --features
-/// plugin` built in target/<profile>/deps/ under its record. Every test
-/// that loads the plugin goes through the loader.
-#[cfg(feature = "plugin")]
+/// `target/<profile>/jen-plugin/lib/` (plugin/build.rs lays it out),
+/// whose `../libexec/jen-builtins/` holds the backend under its record.
+/// Every test that loads the plugin goes through the loader.
 pub fn plugin_path() -> PathBuf {
-    let dir = PathBuf::from(env!("JEN_PLUGIN_DIR"));
+    ensure_built();
     let backend = backend_path();
     assert!(
         backend.exists(),
-        "{} is missing (a dangling link to the backend): run the tests with --features plugin",
+        "{} is missing (a dangling link to the backend)",
         backend.display()
     );
-    dir.join("lib/libjen_builtins.so")
+    profile_dir().join("jen-plugin/lib/libjen_builtins.so")
 }
 
 /// The backend for the Nix under test, under its record
 /// (`libexec/jen-builtins/nix-2.26.3-libstdc++.so`, a link to the cdylib).
-#[cfg(feature = "plugin")]
 pub fn backend_path() -> PathBuf {
-    PathBuf::from(env!("JEN_PLUGIN_DIR"))
-        .join("libexec/jen-builtins")
+    ensure_built();
+    profile_dir()
+        .join("jen-plugin/libexec/jen-builtins")
         .join(format!("{}.so", backend_record()))
 }
 
-/// The backend's record: `nix-<version>-<c++ library>`.
-#[cfg(feature = "plugin")]
+/// The backend's record, `nix-<version>-<c++ library>`: the one backend
+/// this target directory holds (there is a target directory per Nix).
 pub fn backend_record() -> &'static str {
-    env!("JEN_BACKEND_RECORD")
+    static RECORD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    RECORD.get_or_init(|| {
+        ensure_built();
+        let dir = profile_dir().join("jen-plugin/libexec/jen-builtins");
+        let records: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| {
+                let name = e.ok()?.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".so").map(str::to_string)
+            })
+            .collect();
+        assert_eq!(records.len(), 1, "{}: {records:?}", dir.display());
+        records[0].clone()
+    })
+}
+
+/// The `jen` CLI of this test run (`cli/`).
+pub fn jen_bin() -> PathBuf {
+    ensure_built();
+    profile_dir().join("jen")
 }
 
 pub fn project_root() -> PathBuf {
@@ -220,7 +269,6 @@ impl Run {
 }
 
 impl Nix {
-    #[cfg(feature = "plugin")]
     pub fn new() -> Nix {
         Self::with_plugin(Some(plugin_path()))
     }

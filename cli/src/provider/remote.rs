@@ -58,13 +58,14 @@ fn program(var: &str, default: &str) -> String {
 }
 
 /// Is `host` safe to hand to ssh and ssh-keyscan as a host name: one
-/// safe ssh argument ([`crate::path_policy::check_ssh_word`]), and no list
+/// safe ssh argument ([`jen_builtins::path_policy::check_ssh_word`]), and no list
 /// (`,`) or user (`@`) in it?
 pub fn check_host(host: &str) -> Result<(), String> {
-    if crate::path_policy::check_ssh_word("host", host).is_err() || host.contains([',', '@']) {
+    if jen_builtins::path_policy::check_ssh_word("host", host).is_err() || host.contains([',', '@'])
+    {
         return Err(format!(
             "{} is not a host name or address",
-            crate::path_policy::shown(host)
+            jen_builtins::path_policy::shown(host)
         ));
     }
     Ok(())
@@ -153,12 +154,12 @@ const ALIAS: &str = "jen-pinned-target";
 /// script's standard output; an error carries its standard error.
 pub fn run_script(target: &Target, script: &str) -> Result<String, String> {
     check_host(&target.host)?;
-    if crate::path_policy::check_ssh_word("user", &target.user).is_err()
+    if jen_builtins::path_policy::check_ssh_word("user", &target.user).is_err()
         || target.user.contains('@')
     {
         return Err(format!(
             "{} is not a user name",
-            crate::path_policy::shown(&target.user)
+            jen_builtins::path_policy::shown(&target.user)
         ));
     }
     let dir = tempfile::tempdir().map_err(|e| format!("cannot make a temporary directory: {e}"))?;

@@ -6,6 +6,12 @@
 //! `additionalProperties: false` says); responses are built only by the
 //! functions here, so every line the provider writes has one of the
 //! schema's `Response` shapes.
+//!
+//! The request types are the protocol's whole shape: every field is
+//! decoded (and unknown ones refused) so that a malformed request is
+//! answered as one, even where the provider has no use for the field (a
+//! state resource's events, a read's extant inputs). Those fields are
+//! never read, which `dead_code` is told per item.
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -19,6 +25,7 @@ pub type Properties = Map<String, Value>;
 pub struct ExtantResource {
     #[serde(rename = "type")]
     pub type_name: String,
+    #[allow(dead_code)] // decoded to check the request (see the header)
     pub input_properties: Properties,
     #[serde(default)]
     pub output_properties: Option<Properties>,
@@ -42,12 +49,14 @@ pub struct UpdateResourceRequest {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)] // decoded to check the request (see the header)
 pub struct StateResourceReadRequest {
     pub resource: ExtantResource,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)] // decoded to check the request (see the header)
 pub struct StateResourceEvent {
     pub resource: ExtantResource,
     pub event: String,
@@ -57,6 +66,7 @@ pub struct StateResourceEvent {
 
 /// One request line.
 #[derive(Debug, Clone)]
+#[allow(dead_code)] // a state request's contents are decoded, not used
 pub enum Request {
     Create(CreateResourceRequest),
     Update(UpdateResourceRequest),

@@ -16,8 +16,8 @@
 
 use super::protocol::Properties;
 use super::remote::{self, HostKey, Target};
-use crate::args::{self, Port};
-use crate::path_policy::{self, is_owner, shell_quote};
+use jen_builtins::args::{self, Port};
+use jen_builtins::path_policy::{self, is_owner, shell_quote};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -72,7 +72,7 @@ fn target(t: TargetArg) -> Result<Target, String> {
 }
 
 /// The directories, each checked by the state-path policy
-/// ([`crate::path_policy`]): the provider creates, `chown`s and `chmod`s
+/// ([`jen_builtins::path_policy`]): the provider creates, `chown`s and `chmod`s
 /// them as root on the target, so nothing outside the allowed trees.
 fn dirs(list: Vec<DirArg>) -> Result<Vec<Dir>, String> {
     let mut out: Vec<Dir> = Vec::new();

@@ -1,16 +1,16 @@
 //! The cxx bridge between the C++ shim (`cpp/plugin.cc`) and the core.
 //!
 //! The shim asks for the table of builtins ([`specs`]), writes each call's
-//! arguments as a value tree ([`crate::tree`]: its words and its text) and
+//! arguments as a value tree ([`jen_builtins::tree`]: its words and its text) and
 //! hands them to [`call`], which never unwinds: a
 //! panic in the core is caught here and comes back as an internal error.
 //! The core reaches files through the shim's `Host`, so Nix's own access
 //! rules (pure evaluation, `restrict-eval`, allowed paths) apply.
 
-use crate::builtin::{self, PathMode};
-use crate::builtins;
-use crate::error::{Error, ErrorKind, Result};
-use crate::host::FileType;
+use jen_builtins::builtin::{self, PathMode};
+use jen_builtins::builtins;
+use jen_builtins::error::{Error, ErrorKind, Result};
+use jen_builtins::host::FileType;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
@@ -28,7 +28,7 @@ mod ffi {
         kind: Kind,
         /// The message, or the text of the result tree.
         text: String,
-        /// The result tree (`crate::tree`), whose anchored sets are sets
+        /// The result tree (`jen_builtins::tree`), whose anchored sets are sets
         /// of the arguments with attributes added (`model::defaults`).
         words: Vec<u64>,
     }
@@ -63,12 +63,12 @@ mod ffi {
         fn call(index: usize, words: &[u64], text: &[u8], host: &Host) -> Outcome;
         /// Are phase timings wanted (`JEN_LOG=debug`)?
         fn timing_enabled() -> bool;
-        /// Log a phase of the shim (see `crate::timing`).
+        /// Log a phase of the shim (see `jen_builtins::timing`).
         fn timing_record(builtin: &str, phase: &str, micros: u64);
     }
 
     unsafe extern "C++" {
-        include!("jen-builtins/cpp/host.hh");
+        include!("cpp/host.hh");
 
         /// The evaluation a builtin runs in (an `EvalState` and the call
         /// position).
@@ -82,7 +82,7 @@ mod ffi {
         /// `nix::nixVersion`, e.g. "2.35.2".
         fn nix_version(self: &Host) -> String;
         /// Where the value at `path` inside argument `arg` was written
-        /// (see `crate::host::Host::position`).
+        /// (see `jen_builtins::host::Host::position`).
         fn position(self: &Host, arg: usize, path: &[String]) -> Position;
 
         /// Register `builtins.jen` with Nix (before any evaluator exists).
@@ -102,7 +102,7 @@ pub extern "C" fn jen_backend_entry() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let registered = catch_unwind(|| {
-            crate::diag::init_logging(None);
+            jen_builtins::diag::init_logging(None);
             install_panic_hook();
             ffi::register_builtins();
         });
@@ -159,15 +159,15 @@ fn specs() -> Vec<ffi::Spec> {
 }
 
 fn timing_enabled() -> bool {
-    crate::timing::enabled()
+    jen_builtins::timing::enabled()
 }
 
 fn timing_record(builtin: &str, phase: &str, micros: u64) {
-    crate::timing::record(builtin, phase, micros)
+    jen_builtins::timing::record(builtin, phase, micros)
 }
 
 fn version() -> &'static str {
-    crate::VERSION
+    jen_builtins::VERSION
 }
 
 fn call(index: usize, words: &[u64], text: &[u8], host: &ffi::Host) -> ffi::Outcome {
@@ -219,7 +219,7 @@ fn call_inner(
     words: &[u64],
     text: &[u8],
     host: &ffi::Host,
-) -> Result<crate::tree::TreeBuf> {
+) -> Result<jen_builtins::tree::TreeBuf> {
     let builtin = builtins::all()
         .get(index)
         .ok_or_else(|| Error::internal(format!("jen: no builtin number {index}")))?;
@@ -231,8 +231,8 @@ fn call_inner(
     }
     let _span = tracing::debug_span!("builtin", name = builtin.name).entered();
     let tree = {
-        let _t = crate::timing::phase(builtin.name, "check the argument tree");
-        crate::tree::Tree::new(words, text)
+        let _t = jen_builtins::timing::phase(builtin.name, "check the argument tree");
+        jen_builtins::tree::Tree::new(words, text)
     }
     .map_err(|e| Error {
         kind: e.kind,
@@ -241,7 +241,7 @@ fn call_inner(
     builtin::call_tree(builtin, &NixHost(host), &tree)
 }
 
-/// The core's [`crate::host::Host`] over the shim's.
+/// The core's [`jen_builtins::host::Host`] over the shim's.
 struct NixHost<'a>(&'a ffi::Host);
 
 fn host_err(e: cxx::Exception) -> Error {
@@ -257,7 +257,7 @@ fn file_type_of(code: u8) -> FileType {
     }
 }
 
-impl crate::host::Host for NixHost<'_> {
+impl jen_builtins::host::Host for NixHost<'_> {
     fn read_file(&self, path: &str) -> Result<String> {
         self.0.read_file(path).map_err(host_err)
     }
@@ -288,9 +288,9 @@ impl crate::host::Host for NixHost<'_> {
     fn knows_positions(&self) -> bool {
         true
     }
-    fn position(&self, arg: usize, path: &[String]) -> Option<crate::host::Position> {
+    fn position(&self, arg: usize, path: &[String]) -> Option<jen_builtins::host::Position> {
         let p = self.0.position(arg, path);
-        (p.line > 0).then_some(crate::host::Position {
+        (p.line > 0).then_some(jen_builtins::host::Position {
             file: p.file,
             line: p.line,
             column: p.column,

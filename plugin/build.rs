@@ -1,5 +1,5 @@
-//! Build script: with the `plugin` feature, compile the C++ shim in `cpp/`
-//! against the project's Nix and link the plugin to Nix's libraries.
+//! Build script of the plugin: compile the C++ shim in `../cpp/` against
+//! the project's Nix and link the plugin to Nix's libraries.
 //!
 //! Nix is found through pkg-config in `$JEN_NIX_PREFIX`, by default
 //! `/opt/jen-nix/$JEN_NIX_VERSION` (version default 2.26.3), what
@@ -9,12 +9,12 @@
 //! `-std` its headers need; without that file (e.g. Nix from nixpkgs) the
 //! environment's `CXX` and pkg-config's Cflags decide.
 //!
-//! It also compiles the loader (`loader/jen-loader.c`, plain C, libc only)
+//! It also compiles the loader (`../loader/jen-loader.c`, plain C, libc only)
 //! and lays out the plugin as users load it, in `<target>/<profile>/jen-plugin/`:
 //!
 //! ```text
 //! lib/libjen_builtins.so                            the loader (plugin-files names it, or lib/)
-//! libexec/jen-builtins/nix-<version>-<c++ lib>.so   -> the backend, ../../../deps/libjen_builtins.so
+//! libexec/jen-builtins/nix-<version>-<c++ lib>.so   -> the backend, ../../../deps/libjen_plugin.so
 //! ```
 //!
 //! The backend's file name is its record of the Nix it was built for,
@@ -24,11 +24,9 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=JEN_NIX_PREFIX");
     println!("cargo:rerun-if-env-changed=JEN_NIX_VERSION");
-    #[cfg(feature = "plugin")]
     plugin::build();
 }
 
-#[cfg(feature = "plugin")]
 mod plugin {
     use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
@@ -165,10 +163,17 @@ mod plugin {
         includes.retain(|p| !matches!(p.to_str(), Some("/usr/include" | "/usr/local/include")));
         includes.dedup();
 
-        let mut b = cxx_build::bridge("src/bridge.rs");
-        b.file("cpp/plugin.cc")
-            .file("cpp/tree-writer.cc")
-            .file("cpp/tree-merge.cc");
+        // The bridge includes "cpp/host.hh": the repository's root is an
+        // include directory.
+        let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("plugin/ is inside the repository")
+            .to_path_buf();
+        let mut b = cxx_build::bridge("src/lib.rs");
+        b.include(&root)
+            .file(root.join("cpp/plugin.cc"))
+            .file(root.join("cpp/tree-writer.cc"))
+            .file(root.join("cpp/tree-merge.cc"));
         match tc.get("cxx") {
             Some(cxx) => {
                 let flags = tc.get("cxxflags").cloned().unwrap_or_default();
@@ -213,18 +218,18 @@ mod plugin {
         b.compile("jen_shim");
 
         for f in [
-            "cpp/plugin.cc",
-            "cpp/tree-writer.cc",
-            "cpp/tree-writer.hh",
-            "cpp/tree-merge.cc",
-            "cpp/tree-merge.hh",
-            "cpp/shared-values.hh",
-            "cpp/compat.hh",
-            "cpp/host.hh",
+            "src/lib.rs",
+            "../cpp/plugin.cc",
+            "../cpp/tree-writer.cc",
+            "../cpp/tree-writer.hh",
+            "../cpp/tree-merge.cc",
+            "../cpp/tree-merge.hh",
+            "../cpp/shared-values.hh",
+            "../cpp/compat.hh",
+            "../cpp/host.hh",
         ] {
             println!("cargo:rerun-if-changed={f}");
         }
-        println!("cargo:rustc-env=JEN_NIX_PREFIX={}", prefix.display());
         lay_out_plugin(&record(&nix_version, &tc));
     }
 
@@ -249,7 +254,7 @@ mod plugin {
     /// Compile the loader and link the backend under its record, in
     /// `<target>/<profile>/jen-plugin/` (see the file's header).
     fn lay_out_plugin(record: &str) {
-        let src = "loader/jen-loader.c";
+        let src = "../loader/jen-loader.c";
         println!("cargo:rerun-if-changed={src}");
         let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
         let built = out.join("libjen_builtins.so");
@@ -288,11 +293,9 @@ mod plugin {
         std::fs::copy(&built, &tmp).expect("copy the loader");
         std::fs::rename(&tmp, lib.join("libjen_builtins.so")).expect("install the loader");
         std::os::unix::fs::symlink(
-            "../../../deps/libjen_builtins.so",
+            "../../../deps/libjen_plugin.so",
             backends.join(format!("{record}.so")),
         )
         .expect("link the backend");
-        println!("cargo:rustc-env=JEN_PLUGIN_DIR={}", dir.display());
-        println!("cargo:rustc-env=JEN_BACKEND_RECORD={record}");
     }
 }

@@ -12,7 +12,7 @@
 
 use super::protocol::Properties;
 use super::remote::{self, HostKey, KEY_TYPES};
-use crate::args::{self, Port};
+use jen_builtins::args::{self, Port};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -6,6 +6,8 @@
 //!
 //! Exit status: 0 valid, 1 invalid input, 2 usage or I/O error.
 
+mod provider;
+
 use clap::{Parser, Subcommand};
 use jen_builtins::host::FsHost;
 use jen_builtins::ErrorKind;
@@ -159,7 +161,7 @@ fn run(cli: &Cli) -> Result<ExitCode, (u8, String)> {
     };
     match &cli.command {
         Command::Nixops4Provider => {
-            jen_builtins::provider::serve(std::io::stdin().lock(), std::io::stdout().lock())
+            provider::serve(std::io::stdin().lock(), std::io::stdout().lock())
                 .map_err(|e| io(format!("nixops4-provider: {e}")))?;
             Ok(ExitCode::SUCCESS)
         }
