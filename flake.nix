@@ -109,7 +109,7 @@
       # nixops4 looks for providers: providers.jen = jen-builtins.modules.nixops4Provider.jen.
       # Its resources' evaluation needs no plugin; a deployment that calls
       # builtins.jen (lib.plan) needs nixops4's evaluator started through
-      # nix/nixops4/nixops4-eval-with-jen (README, NixOps4).
+      # nix/nixops4/nixops4-eval-with-jen (docs/provider.md).
       modules.nixops4Provider.jen =
         args@{ resourceProviderSystem, ... }:
         import ./nix/nixops4/provider.nix {

@@ -66,7 +66,7 @@
 /* What the user can do, the end of every decline line. */
 #define ADVICE                                                                  \
     "builtins.jen is unavailable, Nix goes on. Build jen-builtins against this " \
-    "Nix (README, \"Any other Nix\") or remove it from plugin-files."
+    "Nix (docs/nix-versions.md, \"Any other Nix\") or remove it from plugin-files."
 
 /* A version "major.minor[.patch][suffix]" as numbers. */
 struct version {

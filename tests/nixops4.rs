@@ -222,7 +222,7 @@ fn nixops4_apply_pins_the_key_makes_the_state_dirs_and_refuses_a_changed_key() {
     //    naming both fingerprints; nothing changes.
     assert!(
         second.out.contains("Skipping update for resource jekor.www-host-key"),
-        "nixops4 no longer skips an unchanged ssh_target; the README's account of the pin is out of date:\n{}",
+        "nixops4 no longer skips an unchanged ssh_target; docs/provider.md's account of the pin is out of date:\n{}",
         second.out
     );
     drop(sshd);

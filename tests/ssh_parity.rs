@@ -10,7 +10,7 @@
 //! ask the DNS, read the environment, /etc/services or the network
 //! interfaces); or they disagree, which fails the test. A floor on the
 //! agreed resolutions keeps a corpus that silently stops resolving from
-//! passing. The figures are printed and quoted in the README.
+//! passing. The figures are printed and quoted in docs/builtins.md.
 
 mod common;
 use common::ssh_corpus::*;

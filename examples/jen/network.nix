@@ -70,7 +70,7 @@ in
           aliases = [ "www.jekor.com" ];
           static = "${site "jekor.com"}";
           writable = true;
-          # The kernel's union, the default (README, "Union mounts").
+          # The kernel's union, the default (docs/union-mounts.md).
           union = "overlayfs";
           owner = "fsrest";
           dynamic = [ "comments/**" ];

@@ -7,7 +7,7 @@
 # `site` says where things are on the deploying machine (see
 # site.example.nix); nixops4.nix passes ./site.nix. The evaluation calls
 # builtins.jen (lib.plan), so nixops4's evaluator must have the plugin
-# loaded: see the README's NixOps4 section.
+# loaded: see docs/provider.md, "With NixOps4".
 site:
 let
   lib = import site.nixpkgsLib;

@@ -346,7 +346,7 @@ pub fn hosts_for(config: &str) -> Vec<String> {
     v
 }
 
-/// The messages of jen's documented refusals (README, "SSH"): it would
+/// The messages of jen's documented refusals (docs/builtins.md): it would
 /// run a command, ask the DNS, read the environment, /etc/services or the
 /// network interfaces.
 pub fn documented(message: &str) -> bool {
