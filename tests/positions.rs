@@ -151,12 +151,7 @@ fn every_fault_names_the_file_and_line_that_wrote_it() {
         err.contains("jen: validateNetwork: the network is not valid (6 violations):\n"),
         "{err}"
     );
-    // Nix indents the message; compare without its indentation.
-    let plain: String = err
-        .lines()
-        .map(|l| l.strip_prefix("       ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let plain = unindented(err);
     for b in &blocks {
         assert!(
             plain.contains(&format!("\n\n{b}")),

@@ -170,11 +170,7 @@ fn a_lockout_is_refused_where_the_keys_were_written_unless_accepted() {
          \x20   at «string»:2:3",
         keys.display()
     );
-    let plain: String = err
-        .lines()
-        .map(|l| l.strip_prefix("       ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let plain = unindented(err);
     assert!(plain.contains(&want), "{want}\nnot in:\n{plain}");
     // Catchable, as a violation is.
     let r = nix.eval_json_args(

@@ -92,19 +92,6 @@ fn quote(value: &Value) -> String {
     }
 }
 
-/// The Nix type of `value`, with its article.
-fn nix_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a Boolean",
-        Value::Number(n) if n.is_f64() => "a float",
-        Value::Number(_) => "an integer",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a set",
-    }
-}
-
 /// A JSON Schema type in Nix's words.
 fn nix_type_name(t: JsonType) -> &'static str {
     match t {
@@ -307,7 +294,7 @@ fn said(
                     ),
                 },
             };
-            let is = nix_type(instance);
+            let is = crate::args::type_name(instance);
             let whole = matches!(kind, TypeKind::Single(JsonType::Integer));
             if let (true, Some(n)) = (whole, instance.as_str().and_then(|s| s.parse::<i64>().ok()))
             {

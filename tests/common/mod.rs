@@ -115,6 +115,16 @@ pub fn jen_bin() -> PathBuf {
     profile_dir().join("jen")
 }
 
+/// An error as Nix prints it, without the indentation Nix gives every line
+/// of a message (seven spaces), so that a message's own layout can be
+/// compared.
+pub fn unindented(err: &str) -> String {
+    err.lines()
+        .map(|l| l.strip_prefix("       ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
