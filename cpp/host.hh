@@ -29,7 +29,7 @@ public:
     bool is_pure() const;
     rust::String store_dir() const;
     rust::String nix_version() const;
-    Position position(size_t arg, rust::Slice<const rust::String> path) const;
+    Position position(size_t arg, rust::Slice<const rust::String> path, size_t skip) const;
 
 private:
     nix::EvalState & state;

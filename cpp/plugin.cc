@@ -307,9 +307,11 @@ rust::String Host::nix_version() const
 /// Walk argument `arg` along `path` (attribute names, or indexes where the
 /// value is a list) and answer the position of the last attribute on the
 /// way that has one: the definition that wrote the value, or the nearest
-/// enclosing one. The argument was forced deeply as it was written, so
-/// this forces nothing; anything unexpected ends the walk where it is.
-Position Host::position(size_t arg, rust::Slice<const rust::String> path) const
+/// enclosing one. The first `skip` segments only lead to the value the
+/// positions are taken in. The argument was forced deeply as it was
+/// written, so this forces nothing; anything unexpected ends the walk
+/// where it is.
+Position Host::position(size_t arg, rust::Slice<const rust::String> path, size_t skip) const
 {
     Position out{rust::String(), 0, 0};
     if (arg >= nargs)
@@ -317,13 +319,15 @@ Position Host::position(size_t arg, rust::Slice<const rust::String> path) const
     try {
         Value * v = args[arg];
         PosIdx found = noPos;
+        size_t depth = 0;
         for (auto & segment : path) {
+            bool counts = depth++ >= skip;
             std::string name(segment);
             if (v->type() == nAttrs) {
                 auto a = v->attrs()->get(state.symbols.create(name));
                 if (!a)
                     break;
-                if (a->pos)
+                if (a->pos && counts)
                     found = a->pos;
                 v = a->value;
             } else if (v->type() == nList) {

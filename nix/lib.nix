@@ -362,8 +362,10 @@ let
       orig = original.machines.${name};
       statics = checkStatic name orig m;
       given = machineMounts orig m statics;
-      # Reported at the network's attributes (machines.<name>.sites.<d>.state).
+      # Reported at the network's attributes (machines.<name>.sites.<d>.state),
+      # where the machine's own set says they were written.
       state = jen.checkStatePaths {
+        machine = orig;
         mounts = map (
           x:
           checkable x

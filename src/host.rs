@@ -58,8 +58,10 @@ pub trait Host {
     /// list's attribute). `None` when Nix keeps none (a set made by
     /// `builtins.fromJSON`). Each segment is an attribute name, or, where
     /// the value is a list, an index in decimal. Asked only when there are
-    /// violations to report, so a valid value costs nothing.
-    fn position(&self, _arg: usize, _path: &[String]) -> Option<Position> {
+    /// violations to report, so a valid value costs nothing. The first
+    /// `skip` segments lead to the value the positions are taken in: the
+    /// attributes on the way there (set up by a library, say) do not count.
+    fn position(&self, _arg: usize, _path: &[String], _skip: usize) -> Option<Position> {
         None
     }
 }

@@ -345,3 +345,49 @@ fn a_valid_network_never_asks_where_anything_was_written() {
     r.expect_err();
     assert!(r.stderr.contains(phase), "{}", r.stderr);
 }
+
+#[test]
+fn a_plans_state_path_faults_point_at_the_network() {
+    // A work directory on another site's state directory passes the data
+    // model and is refused by lib.plan's state-path check: reported at the
+    // network's attributes, each where the network wrote it (a default at
+    // its site).
+    let nix = Nix::new();
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("net.nix");
+    std::fs::write(
+        &net,
+        r#"{
+  name = "demo";
+  machines.www = {
+    provider = { type = "none"; address = "198.51.100.7"; };
+    sites."a.org" = {
+      static = "/nix/store/00000000000000000000000000000000-a";
+      writable = true;
+      workDir = "/var/b.org";
+    };
+    sites."b.org" = {
+      static = "/nix/store/00000000000000000000000000000000-b";
+      writable = true;
+    };
+  };
+}
+"#,
+    )
+    .unwrap();
+    let r = nix.eval_json_args(
+        &format!(
+            "(import {}/nix {{ }}).lib.plan {{ network = import {}; local = {{ user = \"me\"; home = \"/nonexistent\"; hostname = \"ci\"; }}; }}",
+            project_root().display(),
+            net.display()
+        ),
+        &["--impure"],
+    );
+    let plain = unindented(r.expect_err());
+    let want = format!(
+        "  machines.www.sites.\"b.org\".state: \"/var/b.org\" is also machines.www.sites.\"a.org\".workDir\n    at {}\n    machines.www.sites.\"a.org\".workDir is at {}",
+        pos(&net, "sites.\"b.org\""),
+        pos(&net, "workDir = ")
+    );
+    assert!(plain.contains(&want), "{want}\nnot in:\n{plain}");
+}

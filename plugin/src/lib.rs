@@ -83,7 +83,7 @@ mod ffi {
         fn nix_version(self: &Host) -> String;
         /// Where the value at `path` inside argument `arg` was written
         /// (see `jen_builtins::host::Host::position`).
-        fn position(self: &Host, arg: usize, path: &[String]) -> Position;
+        fn position(self: &Host, arg: usize, path: &[String], skip: usize) -> Position;
 
         /// Register `builtins.jen` with Nix (before any evaluator exists).
         fn register_builtins();
@@ -288,8 +288,13 @@ impl jen_builtins::host::Host for NixHost<'_> {
     fn knows_positions(&self) -> bool {
         true
     }
-    fn position(&self, arg: usize, path: &[String]) -> Option<jen_builtins::host::Position> {
-        let p = self.0.position(arg, path);
+    fn position(
+        &self,
+        arg: usize,
+        path: &[String],
+        skip: usize,
+    ) -> Option<jen_builtins::host::Position> {
+        let p = self.0.position(arg, path, skip);
         (p.line > 0).then_some(jen_builtins::host::Position {
             file: p.file,
             line: p.line,

@@ -22,6 +22,20 @@ pub struct Violation {
     pub related: Option<Related>,
     /// Where the value was written, once [`Source::locate`] asked.
     pub pos: Located,
+    /// Where [`Source::locate`] looks the position up, when not at `path`.
+    pub lookup: Option<Lookup>,
+}
+
+/// Where to look a place's position up in the checked value, when its
+/// path there is not the path it is reported at: `lib.plan` reports a
+/// mount at `machines.www.sites."a.org".state`, and hands the machine's
+/// own set as `machine`, where `state` was written. The first `skip`
+/// segments lead to that set (their attributes are the library's, and do
+/// not count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    pub path: AttrPath,
+    pub skip: usize,
 }
 
 /// The second place of a rule that relates two.
@@ -29,6 +43,7 @@ pub struct Violation {
 pub struct Related {
     pub path: AttrPath,
     pub pos: Located,
+    pub lookup: Option<Lookup>,
 }
 
 /// Whether and where a place was written.
@@ -72,6 +87,7 @@ impl Violation {
             schema_path: String::new(),
             related: None,
             pos: Located::NotAsked,
+            lookup: None,
         }
     }
 
@@ -80,6 +96,7 @@ impl Violation {
         self.related = Some(Related {
             path: other,
             pos: Located::NotAsked,
+            lookup: None,
         });
         self
     }
@@ -151,25 +168,29 @@ impl<'a> Source<'a> {
             return;
         }
         let _t = crate::timing::phase("violations", "find where they were written");
-        let at = |path: &AttrPath| {
-            let segments: Vec<String> = self
-                .under
-                .map(str::to_string)
+        let at = |path: &AttrPath, lookup: &Option<Lookup>| {
+            let under = self.under.map(str::to_string);
+            // A lookup's skip counts from the value; `under` leads to it.
+            let (path, skip) = match lookup {
+                Some(l) => (&l.path, l.skip + usize::from(under.is_some())),
+                None => (path, 0),
+            };
+            let segments: Vec<String> = under
                 .into_iter()
                 .chain(path.0.iter().map(|s| match s {
                     Segment::Attr(a) => a.clone(),
                     Segment::Index(i) => i.to_string(),
                 }))
                 .collect();
-            match self.host.position(self.arg, &segments) {
+            match self.host.position(self.arg, &segments, skip) {
                 Some(p) => Located::At(p),
                 None => Located::Nowhere,
             }
         };
         for v in found {
-            v.pos = at(&v.path);
+            v.pos = at(&v.path, &v.lookup);
             if let Some(r) = &mut v.related {
-                r.pos = at(&r.path);
+                r.pos = at(&r.path, &r.lookup);
             }
         }
     }
@@ -231,7 +252,7 @@ mod tests {
             true
         }
         // Positions on line 1 + the path's length; none under "generated".
-        fn position(&self, arg: usize, path: &[String]) -> Option<Position> {
+        fn position(&self, arg: usize, path: &[String], _skip: usize) -> Option<Position> {
             (path.first().map(String::as_str) != Some("generated")).then(|| Position {
                 file: format!("/n/arg{arg}.nix"),
                 line: 1 + path.len() as u32,

@@ -83,7 +83,7 @@ pub const CHECK_STATE_PATHS: Builtin = Builtin {
     name: "checkStatePaths",
     args: &["args"],
     doc: r#"
-    Check union-mount layouts, `{ mounts; storeDir ? builtins.storeDir; }`,
+    Check union-mount layouts, `{ mounts; storeDir ? builtins.storeDir; machine ? null; }`,
     where each mount is `{ name; static; stateDir; mountPoint; owner ? null;
     union ? "overlayfs"; workDir ? null; at ? null; }`: read-only `static` store
     content with the writable `stateDir` over it, shown on `mountPoint`,
@@ -120,7 +120,9 @@ pub const CHECK_STATE_PATHS: Builtin = Builtin {
     raising. A mount may say where it is configured, `at = [ "machines"
     "www" "sites" "jekor.com" ]` (as `jen.lib.plan` does): its violations
     are then reported there, under the network's names
-    (`machines.www.sites."jekor.com".state`), not at `mounts[i].stateDir`.
+    (`machines.www.sites."jekor.com".state`), not at `mounts[i].stateDir`;
+    and with `machine`, the machine's own set as the network wrote it,
+    each says the file and line that wrote its value.
 
     ```nix
     nix-repl> (builtins.jen.checkStatePaths { mounts = [ {
@@ -132,7 +134,13 @@ pub const CHECK_STATE_PATHS: Builtin = Builtin {
     files: &[],
     paths: PathMode::ToStore,
     result: ResultMode::Value,
-    run: Run::Values(|host, a| mounts::check_state_paths(&a[0], &host.store_dir())),
+    run: Run::Values(|host, a| {
+        mounts::check_state_paths(
+            &a[0],
+            &host.store_dir(),
+            crate::model::violation::Source::arg(host, 0),
+        )
+    }),
 };
 
 pub const STATE_PATH_VIOLATIONS: Builtin = Builtin {

@@ -27,8 +27,8 @@
 use super::union::Union;
 use crate::args;
 use crate::error::{Error, Result};
-use crate::model::attr_path::AttrPath;
-use crate::model::violation::{document_order, report, Violation};
+use crate::model::attr_path::{AttrPath, Segment};
+use crate::model::violation::{document_order, report, Lookup, Source, Violation};
 use crate::path_policy::{self, is_inside, is_normalised, is_user_name};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -39,6 +39,12 @@ use serde_json::{json, Map, Value};
 struct StatePaths {
     mounts: Vec<Mount>,
     store_dir: Option<String>,
+    /// The machine's own set, as the network wrote it, where the mounts'
+    /// `at` paths find where each value was written (`lib.plan` passes
+    /// it). Only its positions are used: the shim looks them up in the
+    /// argument, so the value itself is never read here.
+    #[allow(dead_code)]
+    machine: Option<Value>,
 }
 
 /// One mount, as given.
@@ -205,14 +211,23 @@ fn examine(
             if a.path == b.path {
                 if !(a.derived && b.derived) {
                     let (x, y) = if a.derived { (b, a) } else { (a, b) };
-                    found.push(x.fault("shared-path", format!("is also {}", y.name())));
+                    found.push(
+                        x.fault("shared-path", format!("is also {}", y.name()))
+                            .and(y.at.clone()),
+                    );
                 }
             } else if is_inside(&a.path, &b.path) {
                 if !a.derived {
-                    found.push(a.fault("nested-path", format!("is inside {}", b.name_and_path())));
+                    found.push(
+                        a.fault("nested-path", format!("is inside {}", b.name_and_path()))
+                            .and(b.at.clone()),
+                    );
                 }
             } else if is_inside(&b.path, &a.path) && !b.derived {
-                found.push(b.fault("nested-path", format!("is inside {}", a.name_and_path())));
+                found.push(
+                    b.fault("nested-path", format!("is inside {}", a.name_and_path()))
+                        .and(a.at.clone()),
+                );
             }
         }
     }
@@ -257,13 +272,42 @@ impl Place {
     }
 }
 
+/// Where a place reported at `machines.<m>.sites.<d>...` was written:
+/// under the `machine` argument, at `sites.<d>...` (its first segment,
+/// `machine`, is the library's binding and does not count).
+fn in_machine(path: &AttrPath) -> Option<Lookup> {
+    match path.0.as_slice() {
+        [Segment::Attr(m), _, Segment::Attr(s), rest @ ..] if m == "machines" && s == "sites" => {
+            let mut p = AttrPath::root().join("machine").join("sites");
+            for seg in rest {
+                p = p.join(seg.clone());
+            }
+            Some(Lookup { path: p, skip: 1 })
+        }
+        _ => None,
+    }
+}
+
 /// `{ mounts; backup; exclude; warnings; }`, or every violation at once.
 /// Each mount comes back with its `union` and `workDir` (null for
 /// unionfs-fuse) filled in; `exclude` holds the work directories too,
 /// `backup` never.
-pub fn check_state_paths(arg: &Value, default_store_dir: &str) -> Result<Value> {
-    let (mounts, found, warnings) = examine(arg, default_store_dir)?;
+///
+/// With the machine's own set (`machine`) beside mounts that say where
+/// they are configured (`at`), each violation also says where its value
+/// was written, when `source` knows positions.
+pub fn check_state_paths(arg: &Value, default_store_dir: &str, source: Source) -> Result<Value> {
+    let (mounts, mut found, warnings) = examine(arg, default_store_dir)?;
     if !found.is_empty() {
+        if arg.get("machine").is_some() {
+            for v in &mut found {
+                v.lookup = in_machine(&v.path);
+                if let Some(r) = &mut v.related {
+                    r.lookup = in_machine(&r.path);
+                }
+            }
+        }
+        source.locate(&mut found);
         return Err(Error::invalid(report(
             "the state paths are not safe",
             &found,
@@ -308,6 +352,11 @@ pub fn state_path_violations(arg: &Value, default_store_dir: &str) -> Result<Val
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The function under test, over JSON: no positions.
+    fn check_state_paths(arg: &Value, store_dir: &str) -> Result<Value> {
+        super::check_state_paths(arg, store_dir, Source::json())
+    }
 
     const S: &str = "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-site";
 
