@@ -287,7 +287,7 @@ fn a_misspelt_attribute_is_a_type_error_naming_it_and_the_builtin() {
         ),
         (
             r#"builtins.jen.checkStatePaths { mount = [ ]; }"#.to_string(),
-            "jen: checkStatePaths: the argument has an unexpected attribute 'mount': did you mean 'mounts'? (expected: mounts, storeDir)",
+            "jen: checkStatePaths: the argument has an unexpected attribute 'mount': did you mean 'mounts'? (expected: mounts, storeDir, machine)",
         ),
         (
             r#"builtins.jen.checkStaticTree { static = "/x"; dynamic = [ 1 ]; }"#.to_string(),
