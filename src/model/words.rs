@@ -38,20 +38,31 @@ pub fn violations(validator: &Validator, model: &Value, value: Node<'_>) -> Vec<
         return Vec::new();
     }
     let mut out = Vec::new();
-    let mut suggested = Vec::new();
+    let mut suggested: Vec<(AttrPath, String)> = Vec::new();
+    // Each `required` violation: its index in `out`, place and name.
+    let mut missing: Vec<(usize, AttrPath, String)> = Vec::new();
     for e in validator.iter_errors(value) {
+        // A `required` name that a misspelling nearby suggests is the same
+        // mistake: the misspelling's violation says it.
+        if let ValidationErrorKind::Required { property } = e.kind() {
+            let at = AttrPath::from_pointer(e.instance_path().as_str(), value);
+            if let Some(name) = property.as_str() {
+                missing.push((out.len(), at, name.to_string()));
+            }
+        }
         let base = violation_of(&e, value);
         said(model, &e, base, &mut out, &mut suggested);
     }
-    // A `required` name that a misspelling nearby suggests is the same
-    // mistake: the misspelling's violation says it.
-    out.retain(|v| {
-        v.keyword != "required"
-            || !suggested.iter().any(|(at, name): &(AttrPath, String)| {
-                *at == v.path && v.message.starts_with(&format!("\"{name}\" "))
-            })
-    });
-    out
+    let folded: Vec<usize> = missing
+        .into_iter()
+        .filter(|(_, at, name)| suggested.contains(&(at.clone(), name.clone())))
+        .map(|(i, _, _)| i)
+        .collect();
+    out.into_iter()
+        .enumerate()
+        .filter(|(i, _)| !folded.contains(i))
+        .map(|(_, v)| v)
+        .collect()
 }
 
 /// The subschema at JSON pointer `pointer` of `model`, and the last

@@ -42,8 +42,7 @@ struct StatePaths {
     /// The machine's own set, as the network wrote it, where the mounts'
     /// `at` paths find where each value was written (`lib.plan` passes
     /// it). Only its positions are used: the shim looks them up in the
-    /// argument, so the value itself is never read here.
-    #[allow(dead_code)]
+    /// argument, so only its presence is read here.
     machine: Option<Value>,
 }
 
@@ -231,6 +230,15 @@ fn examine(
             }
         }
     }
+    // Positions are looked up under `machine` when it is given.
+    if a.machine.is_some() {
+        for v in &mut found {
+            v.lookup = in_machine(&v.path);
+            if let Some(r) = &mut v.related {
+                r.lookup = in_machine(&r.path);
+            }
+        }
+    }
     Ok((mounts, document_order(found), warnings))
 }
 
@@ -299,14 +307,6 @@ fn in_machine(path: &AttrPath) -> Option<Lookup> {
 pub fn check_state_paths(arg: &Value, default_store_dir: &str, source: Source) -> Result<Value> {
     let (mounts, mut found, warnings) = examine(arg, default_store_dir)?;
     if !found.is_empty() {
-        if arg.get("machine").is_some() {
-            for v in &mut found {
-                v.lookup = in_machine(&v.path);
-                if let Some(r) = &mut v.related {
-                    r.lookup = in_machine(&r.path);
-                }
-            }
-        }
         source.locate(&mut found);
         return Err(Error::invalid(report(
             "the state paths are not safe",
