@@ -12,24 +12,6 @@
 
 mod common;
 use common::*;
-use std::path::Path;
-use std::process::Command;
-
-fn cargo(target: &Path, args: &[&str]) {
-    let out = Command::new(env!("CARGO"))
-        .arg("build")
-        .arg("--locked")
-        .args(args)
-        .env("CARGO_TARGET_DIR", target)
-        .current_dir(project_root())
-        .output()
-        .expect("run cargo");
-    assert!(
-        out.status.success(),
-        "cargo build {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 #[test]
 fn building_the_cli_after_the_plugin_leaves_the_plugin_loading() {
@@ -37,7 +19,7 @@ fn building_the_cli_after_the_plugin_leaves_the_plugin_loading() {
         .parent()
         .expect("target/")
         .join("artifacts-check");
-    cargo(&target, &["-p", "jen-plugin"]);
+    cargo_build(&target, &["-p", "jen-plugin"]);
     let plugin = target.join("debug/jen-plugin/lib/libjen_builtins.so");
     let backends = target.join("debug/jen-plugin/libexec/jen-builtins");
     let backend = std::fs::read_dir(&backends)
@@ -48,9 +30,9 @@ fn building_the_cli_after_the_plugin_leaves_the_plugin_loading() {
         .path();
     let before = std::fs::read(std::fs::canonicalize(&backend).unwrap()).unwrap();
 
-    cargo(&target, &["-p", "jen-cli"]);
-    cargo(&target, &["-p", "jen-builtins"]);
-    cargo(&target, &["--bin", "jen"]);
+    cargo_build(&target, &["-p", "jen-cli"]);
+    cargo_build(&target, &["-p", "jen-builtins"]);
+    cargo_build(&target, &["--bin", "jen"]);
     assert!(target.join("debug/jen").exists());
 
     let after = std::fs::read(std::fs::canonicalize(&backend).unwrap()).unwrap();

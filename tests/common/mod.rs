@@ -49,21 +49,30 @@ pub fn ensure_built() {
     static BUILT: std::sync::Once = std::sync::Once::new();
     BUILT.call_once(|| {
         let profile = profile_dir();
-        let target = profile.parent().expect("target/").to_path_buf();
-        let mut c = Command::new(env!("CARGO"));
-        c.args(["build", "--locked", "-p", "jen-plugin", "-p", "jen-cli"])
-            .env("CARGO_TARGET_DIR", &target)
-            .current_dir(project_root());
+        let target = profile.parent().expect("target/");
+        let mut args = vec!["-p", "jen-plugin", "-p", "jen-cli"];
         if profile.file_name().is_some_and(|n| n == "release") {
-            c.arg("--release");
+            args.push("--release");
         }
-        let out = c.output().expect("run cargo build");
-        assert!(
-            out.status.success(),
-            "cargo build -p jen-plugin -p jen-cli failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        cargo_build(target, &args);
     });
+}
+
+/// `cargo build --locked ARGS` of the project into `target`, or a panic
+/// with cargo's message.
+pub fn cargo_build(target: &std::path::Path, args: &[&str]) {
+    let out = Command::new(env!("CARGO"))
+        .args(["build", "--locked"])
+        .args(args)
+        .env("CARGO_TARGET_DIR", target)
+        .current_dir(project_root())
+        .output()
+        .expect("run cargo build");
+    assert!(
+        out.status.success(),
+        "cargo build {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The plugin as users load it, for this test run: the loader in
